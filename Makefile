@@ -1,0 +1,120 @@
+# cell - build, test, bench, demo. `make help` lists the targets.
+
+CC      ?= cc
+CLANG   ?= clang
+PREFIX  ?= /usr/local
+CFLAGS  ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+STD     := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror
+INCS    := -Isdk -Idna -Icli -Istem
+PKGS    := libsodium libgit2 libcjson libseccomp
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(STD) $(WARN) $(INCS) $(PKG_CFLAGS) $(CFLAGS)
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_CFLAGS = $(STD) $(WARN) $(INCS) $(PKG_CFLAGS) -O1 -g $(SAN)
+
+SDK_SRC  := $(sort $(wildcard sdk/*.c))
+DNA_SRC  := $(sort $(wildcard dna/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c cli/cmd/*.c))
+STEM_SRC := $(sort $(wildcard stem/*.c))
+UNIT_SRC := $(sort $(wildcard test/unit/*_test.c))
+# main() lives in these; unit tests link everything else.
+MAINS    := cli/main.c stem/main.c
+
+rel  = $(patsubst %.c,build/rel/%.o,$(1))
+asan = $(patsubst %.c,build/asan/%.o,$(1))
+
+BINS := bin/cell $(if $(STEM_SRC),bin/cell-stem)
+UNIT_BINS := $(patsubst test/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+
+.PHONY: all deps test unit lint bench demo fuzz install clean help
+all: $(BINS) lib/libcell.a include/cell.h
+
+help:
+	@echo "make          build bin/cell, bin/cell-stem, lib/libcell.a, include/cell.h"
+	@echo "make deps     install missing Debian packages (scripts/deps.sh)"
+	@echo "make demo     deps, build, build cells/ into a demo store, show it"
+	@echo "make test     deps, build, unit tests (ASan+UBSan), lint, bats"
+	@echo "make bench    benchmarks, each beside a baseline from the same run"
+	@echo "make fuzz     fuzz the frame decoder with libFuzzer"
+	@echo "make install  install under PREFIX ($(PREFIX))"
+
+deps:
+	@sh scripts/deps.sh
+
+build/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+# D: deterministic archive, so libcell's hash (part of every cache key)
+# depends only on its contents.
+lib/libcell.a: $(call rel,$(SDK_SRC))
+	@mkdir -p lib
+	rm -f $@ && ar rcsD $@ $^
+
+build/rel/libdna.a: $(call rel,$(DNA_SRC))
+	rm -f $@ && ar rcsD $@ $^
+
+include/cell.h: sdk/cell.h
+	@mkdir -p include
+	cp $< $@
+
+bin/cell: $(call rel,$(CLI_SRC)) build/rel/libdna.a lib/libcell.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $(call rel,$(CLI_SRC)) build/rel/libdna.a lib/libcell.a $(PKG_LIBS)
+
+bin/cell-stem: $(call rel,$(STEM_SRC)) build/rel/libdna.a lib/libcell.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $(call rel,$(STEM_SRC)) build/rel/libdna.a lib/libcell.a $(PKG_LIBS)
+
+# Unit tests: one binary per test file, linked against every module built
+# with ASan+UBSan (all sources but the two mains).
+UNIT_OBJS = $(call asan,$(filter-out $(MAINS),$(STEM_SRC) $(CLI_SRC) $(DNA_SRC) $(SDK_SRC)))
+build/asan/unit/%: test/unit/%.c test/unit/test.h $(UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(PKG_LIBS)
+
+unit: $(UNIT_BINS)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@sh test/run.sh $(UNIT_BINS)
+
+lint:
+	@sh test/lint.sh
+
+bench: all
+	@sh bench/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+fuzz: build/fuzz/frame_fuzz
+	build/fuzz/frame_fuzz -max_total_time=$${FUZZ_SECONDS:-60} test/fuzz/corpus/frame
+
+build/fuzz/frame_fuzz: test/fuzz/frame_fuzz.c $(SDK_SRC)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(STD) $(WARN) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 0644 lib/libcell.a $(DESTDIR)$(PREFIX)/lib
+	install -m 0644 include/cell.h $(DESTDIR)$(PREFIX)/include
+	for m in man/*.[1358]; do s=$${m##*.}; \
+		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s; done
+
+clean:
+	rm -rf build bin lib include
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,110 @@
+/* main.c - `cell`: global options, the command table, dispatch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "usage.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Exact names only, so scripts stay stable as commands are added. */
+static const struct command commands[] = {
+	{ NULL, NULL, NULL },
+};
+
+static const char usage_text[] =
+	"usage: cell [--version] [--help] COMMAND [ARGS...]\n"
+	"\n"
+	"commands:\n";
+
+static void print_main_usage(FILE *out)
+{
+	const struct command *c;
+
+	fputs(usage_text, out);
+	for (c = commands; c->name; c++)
+		fprintf(out, "    %-10s %s\n", c->name, c->summary);
+	fputs("\nSee 'cell help COMMAND' or man cell-COMMAND for details.\n",
+	      out);
+}
+
+static const struct command *find_command(const char *name)
+{
+	const struct command *c;
+
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+void cli_home(struct cell_home *home)
+{
+	int err = cell_home_init(home, NULL);
+
+	if (err)
+		die("cannot locate CELL_HOME: %s", cell_strerror(err));
+}
+
+static noreturn void unknown_command(const char *name)
+{
+	die_usage("see 'cell --help' for the list of commands",
+		  "'%s' is not a cell command", name);
+}
+
+/* Runs a command, then owns the process-level ending: flush stdout. */
+static int run(const struct command *c, int argc, char **argv)
+{
+	int status = c->fn(argc, argv);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno == EPIPE)
+			return status;
+		die_errno("write error on standard output");
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+	char *help_argv[3];
+
+	if (argc < 2) {
+		print_main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("cell version %s\n", CELL_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_main_usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			print_main_usage(stdout);
+			return EXIT_OK;
+		}
+		c = find_command(argv[2]);
+		if (!c)
+			unknown_command(argv[2]);
+		help_argv[0] = argv[2];
+		help_argv[1] = "--help";
+		help_argv[2] = NULL;
+		return run(c, 2, help_argv);
+	}
+	if (argv[1][0] == '-')
+		die_usage("see 'cell --help'", "unknown option '%s'", argv[1]);
+	c = find_command(argv[1]);
+	if (!c)
+		unknown_command(argv[1]);
+	return run(c, argc - 1, argv + 1);
+}

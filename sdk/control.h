@@ -1,0 +1,49 @@
+/*
+ * control.h - the control protocol spoken on $CELL_HOME/stem.sock, and
+ * libcell's internal client for it. Not part of the public cell.h.
+ *
+ * CELL_CONTROL_VERSION: bump on any change to the ops or fields below.
+ *
+ * Each request is one DATA frame holding a JSON object {"op": OP, ...};
+ * the stem answers with one DATA frame {"ok": true, ...} or
+ * {"ok": false, "error": "one-line message"}. Unknown ops are refused.
+ * Many requests may follow on one connection.
+ *
+ *   germinate {"name"}  -> {"pid": N, "socket": PATH, "started": BOOL}
+ *       Binds run/NAME.sock (if not bound), starts the cell from its DNA
+ *       (if not running), answers as soon as the socket is bound.
+ *       No DNA: {"ok":false,"error":"no DNA for 'NAME'; run cell build"}.
+ *   stop {"name"}       -> {} once the cell has exited (SIGTERM, then
+ *                          SIGKILL after a grace period); socket and pid
+ *                          file removed.
+ *   ps {}               -> {"cells": [{"name","pid","state","restarts",
+ *                          "since","hash"}]}   since: unix seconds
+ *   version {}          -> {"version": CELL_VERSION, "protocol": N}
+ *
+ * Starting a stem: the client holds flock(stem.start) while it checks
+ * stem.sock, runs `cell-stem --daemon --ready-fd N` and reads one byte
+ * from that pipe (written once stem.sock listens; EOF means it failed or
+ * lost the stem.lock race). Serializing starters this way means no client
+ * ever polls. The stem binary is $CELL_STEM, else `cell-stem` on PATH.
+ */
+#ifndef CELL_CONTROL_H
+#define CELL_CONTROL_H
+
+#include "cell.h"
+
+#define CELL_CONTROL_VERSION 1
+
+/*
+ * Connects to the stem of home, starting one if none runs. Returns a
+ * connected blocking fd (caller closes), CELL_ESTEM, or -errno.
+ */
+int stem_connect(const struct cell_home *home);
+
+/*
+ * One request/reply on fd: sends json, reads the reply into reply.
+ * Returns 0 when the reply says "ok": true; CELL_EREMOTE when it says
+ * false (reply then holds the reply JSON); CELL_EPROTO, CELL_EEOF, -errno.
+ */
+int stem_request(int fd, const char *json, struct cell_buf *reply);
+
+#endif

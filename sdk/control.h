@@ -6,7 +6,10 @@
  *
  * Each request is one DATA frame holding a JSON object {"op": OP, ...};
  * the stem answers with one DATA frame {"ok": true, ...} or
- * {"ok": false, "error": "one-line message"}. Unknown ops are refused.
+ * {"ok": false, "error": "one-line message", "code": CODE}; CODE is one of
+ * "nodna" (nothing built under that name), "name" (invalid name), "op"
+ * (unknown op or malformed request), "failed" (the cell cannot start).
+ * Unknown ops are refused.
  * Many requests may follow on one connection.
  *
  *   germinate {"name"}  -> {"pid": N, "socket": PATH, "started": BOOL}

@@ -15,6 +15,8 @@ struct command {
 
 /* Exact names only, so scripts stay stable as commands are added. */
 static const struct command commands[] = {
+	{ "build", cmd_build, "build the cells under PATH into DNA" },
+	{ "mitosis", cmd_mitosis, "create a new cell from a template" },
 	{ NULL, NULL, NULL },
 };
 

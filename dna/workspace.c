@@ -170,10 +170,10 @@ static int walk_dir(struct walk *w, const char *dir, const char *rel,
 			err = 0;
 		} else if (type == DT_DIR) {
 			err = ignored(w, child_rel);
-			if (err < 0)
-				break;
-			if (!err)
+			if (err == 0)
 				err = walk_dir(w, child, child_rel, depth + 1);
+			else if (err == 1)
+				err = 0; /* ignored: not searched */
 			if (err)
 				break;
 		}

@@ -122,7 +122,7 @@ static void substitute(const struct cell_buf *src, const char *name,
 static void shown_path(char *out, size_t size, const char *dir,
 		       const char *file)
 {
-	if (!strcmp(dir, ".") || !strcmp(dir, "./"))
+	if (!strcmp(dir, "."))
 		snprintf(out, size, "%s", file);
 	else if (fs_join(out, size, dir, file))
 		die("path too long: '%s/%s'", dir, file);
@@ -155,6 +155,10 @@ int cmd_mitosis(int argc, char **argv)
 	if (parse_options(argc, argv, opts, usage) != 1)
 		die_usage("see 'cell mitosis --help'",
 			  "cell mitosis needs exactly one directory");
+	/* "cells/x/" and "cells/x" are one directory, shown one way. */
+	n = strlen(argv[0]);
+	while (n > 1 && argv[0][n - 1] == '/')
+		argv[0][--n] = '\0';
 	dir = argv[0];
 
 	if (!cell_name_valid(template))
@@ -213,7 +217,7 @@ int cmd_mitosis(int argc, char **argv)
 		    err == CELL_EGIT ? cell_buf_str(&why) : cell_strerror(err));
 	if (created)
 		printf("initialized a git repository in %s\n", dir);
-	if (!strcmp(dir, ".") || !strcmp(dir, "./"))
+	if (!strcmp(dir, "."))
 		printf("next: cell build\n");
 	else
 		printf("next: cd %s && cell build\n", dir);

@@ -32,8 +32,8 @@ int dna_object_path(const struct cell_home *home, const char *hash,
 
 /*
  * Moves the filled temp file tmp to the object path of hash. Returns 1
- * when it did, 0 when the object was already stored (same name, same
- * bytes: tmp is left for the caller to remove), or a negative code.
+ * when it did, 0 when the object was already stored intact (tmp is left
+ * for the caller to remove), or a negative code.
  */
 static int install(const struct cell_home *home, const char *tmp,
 		   const char *hash)
@@ -45,10 +45,15 @@ static int install(const struct cell_home *home, const char *tmp,
 	err = dna_object_path(home, hash, path, sizeof path);
 	if (err)
 		return err;
-	if (lstat(path, &st) == 0)
-		return 0;
-	if (errno != ENOENT)
+	if (lstat(path, &st) == 0) {
+		/* Same name, same bytes, unless the stored copy was damaged:
+		 * then the fresh one replaces it (rename is atomic). */
+		err = dna_object_verify(home, hash);
+		if (err != CELL_ECORRUPT)
+			return err;
+	} else if (errno != ENOENT) {
 		return -errno;
+	}
 	snprintf(sub, sizeof sub, "objects/%.2s", hash);
 	err = dna_mkdir(home, sub);
 	if (err)

@@ -94,3 +94,16 @@ hint: see 'cell dna --help'" ]
 	assert_failure 1
 	[ "$stderr" = "cell: cannot list refs in '$BATS_TEST_TMPDIR/file/dna/refs': Not a directory" ]
 }
+
+@test "ls prints a header line on a terminal only" {
+	blob a 10 a
+	h=$(cell_test dna-put echo a)
+	run script -qec "cell dna ls" /dev/null
+	assert_success
+	expected=$(printf '%-16s %-12s %7s %-20s %s\n%-16s %.12s %7s %-20s %s' \
+		NAME HASH SIZE BUILT COMMIT \
+		echo "$h" 10B "$(field_of "$h" built)" -)
+	diff -u <(echo "$expected") <(echo "$output" | tr -d '\r')
+	run cell dna ls
+	refute_line --partial NAME
+}

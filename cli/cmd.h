@@ -16,8 +16,9 @@
 
 #include "cell.h"
 
-int cmd_build(int argc, char **argv);
 int cmd_mitosis(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_dna(int argc, char **argv);
 
 /*
  * Fills home from $CELL_HOME (or ~/.cell), dying with a clear message

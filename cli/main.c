@@ -15,8 +15,9 @@ struct command {
 
 /* Exact names only, so scripts stay stable as commands are added. */
 static const struct command commands[] = {
-	{ "build", cmd_build, "build the cells under PATH into DNA" },
 	{ "mitosis", cmd_mitosis, "create a new cell from a template" },
+	{ "build", cmd_build, "build the cells under PATH into DNA" },
+	{ "dna", cmd_dna, "list, show, verify and clean the DNA store" },
 	{ NULL, NULL, NULL },
 };
 

@@ -106,6 +106,12 @@ static void on_done(void *ctx, struct build_cell *c)
 	fflush(stdout);
 }
 
+/* Seconds rounded to milliseconds: more digits would be noise. */
+static double ms(double seconds)
+{
+	return (double)(long long)(seconds * 1000 + 0.5) / 1000;
+}
+
 static void print_json(const struct report *r)
 {
 	cJSON *arr = cJSON_CreateArray();
@@ -125,12 +131,12 @@ static void print_json(const struct report *r)
 		cJSON_AddStringToObject(o, "status", status_word(c->status));
 		if (c->status == BUILD_FAILED) {
 			cJSON_AddNullToObject(o, "hash");
-			cJSON_AddNumberToObject(o, "seconds", c->seconds);
+			cJSON_AddNumberToObject(o, "seconds", ms(c->seconds));
 			cJSON_AddStringToObject(o, "error",
 						cell_buf_str(&c->error));
 		} else {
 			cJSON_AddStringToObject(o, "hash", c->hash);
-			cJSON_AddNumberToObject(o, "seconds", c->seconds);
+			cJSON_AddNumberToObject(o, "seconds", ms(c->seconds));
 			cJSON_AddNullToObject(o, "error");
 		}
 		cJSON_AddItemToArray(arr, o);

@@ -56,6 +56,23 @@ bats_require_minimum_version 1.5.0
 	[ "$(ref b)" != "$b" ]
 }
 
+@test "changing a local header rebuilds the cell that includes it" {
+	git init -q .
+	mkcell a
+	mkcell b
+	echo '#define CODE 0' >cells/a/code.h
+	printf '#include "code.h"\nint main(void)\n{\n\treturn CODE;\n}\n' >cells/a/main.c
+	cell build >/dev/null
+	local a
+	a=$(ref a)
+	echo '#define CODE 4' >cells/a/code.h
+	run cell build
+	assert_success
+	assert_line --index 0 --regexp '^built   a  '
+	assert_line --index 1 --regexp '^cached  b  '
+	[ "$(ref a)" != "$a" ]
+}
+
 @test "changing the manifest rebuilds the cell" {
 	two_cells
 	cell build >/dev/null

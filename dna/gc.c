@@ -132,6 +132,30 @@ static int list_metas(const struct cell_home *home, struct hashes *out)
 	return err;
 }
 
+/* The KEY of every cache/KEY, in key order. */
+static int list_cache(const struct cell_home *home, struct hashes *out)
+{
+	char dir[CELL_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	err = cell_home_path(home, dir, sizeof dir, "dna/cache");
+	if (err)
+		return err;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && (errno = 0, de = readdir(d)))
+		if (dna_hash_valid(de->d_name))
+			err = hashes_add(out, de->d_name);
+	if (!err && errno)
+		err = -errno;
+	closedir(d);
+	hashes_sort(out);
+	return err;
+}
+
 /* Lists with list, then calls fn for each hash in order. */
 static int walk(const struct cell_home *home,
 		int (*list)(const struct cell_home *, struct hashes *),
@@ -157,6 +181,30 @@ int dna_metas_each(const struct cell_home *home,
 		   int (*fn)(void *ctx, const char *hash), void *ctx)
 {
 	return walk(home, list_metas, fn, ctx);
+}
+
+int dna_cache_each(const struct cell_home *home,
+		   int (*fn)(void *ctx, const char *key, const char *hash),
+		   void *ctx)
+{
+	struct hashes keys = { CELL_BUF_INIT(SIZE_MAX / 2), 0 };
+	char hash[DNA_HASH_SIZE];
+	const char *key;
+	size_t i;
+	int err = list_cache(home, &keys);
+
+	for (i = 0; !err && i < keys.n; i++) {
+		key = hashes_at(&keys, i);
+		err = dna_cache_get(home, key, hash);
+		if (err == -ENOENT)
+			err = 0; /* removed while we looked */
+		else if (err == CELL_ECORRUPT)
+			err = fn(ctx, key, NULL);
+		else if (!err)
+			err = fn(ctx, key, hash);
+	}
+	cell_buf_release(&keys.b);
+	return err;
 }
 
 struct gc {
@@ -222,41 +270,19 @@ static int mark_ref(void *ctx, const char *name, const char *hash)
 }
 
 /* Marks what the cache reaches; drops cache entries that are garbage. */
-static int mark_cache(struct gc *gc)
+static int mark_cache(void *ctx, const char *key, const char *hash)
 {
-	char dir[CELL_PATH_MAX], path[CELL_PATH_MAX], hash[DNA_HASH_SIZE];
-	struct dirent *de;
-	DIR *d;
+	char path[CELL_PATH_MAX];
+	struct gc *gc = ctx;
 	int err;
 
-	err = cell_home_path(gc->home, dir, sizeof dir, "dna/cache");
-	if (err)
-		return err;
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while (!err && (errno = 0, de = readdir(d))) {
-		if (!dna_hash_valid(de->d_name))
-			continue;
-		err = dna_cache_get(gc->home, de->d_name, hash);
-		if (!err) {
-			err = hashes_add(&gc->reach, hash);
-		} else if (err == CELL_ECORRUPT) {
-			/* The cache is only a shortcut: a bad entry goes. */
-			err = cell_home_path(gc->home, path, sizeof path,
-					     "dna/cache/%s", de->d_name);
-			if (!err)
-				err = drop(gc, path, NULL);
-			if (err > 0)
-				err = 0;
-		} else if (err == -ENOENT) {
-			err = 0;
-		}
-	}
-	if (!err && errno)
-		err = -errno;
-	closedir(d);
-	return err;
+	if (hash)
+		return hashes_add(&gc->reach, hash);
+	/* The cache is only a shortcut: an entry without a hash goes. */
+	err = cell_home_path(gc->home, path, sizeof path, "dna/cache/%s", key);
+	if (!err)
+		err = drop(gc, path, NULL);
+	return err > 0 ? 0 : err;
 }
 
 static int sweep(struct gc *gc)
@@ -335,7 +361,7 @@ int dna_gc_flags(const struct cell_home *home, int flags,
 		return lock;
 	err = dna_refs_scan(home, DNA_REFS_CORRUPT, mark_ref, &gc);
 	if (!err)
-		err = mark_cache(&gc);
+		err = dna_cache_each(home, mark_cache, &gc);
 	hashes_sort(&gc.reach);
 	if (!err)
 		err = sweep(&gc);

@@ -102,29 +102,28 @@ static int list_objects(const struct cell_home *home, struct hashes *out)
 	return err;
 }
 
-/* The HASH of every meta/HASH.json, in hash order. */
-static int list_metas(const struct cell_home *home, struct hashes *out)
+/*
+ * Adds to out, sorted, the hash that match() finds in each entry name of
+ * dna/SUB (entries for which it returns 0 are not ours and are skipped).
+ */
+static int list_dir(const struct cell_home *home, const char *sub,
+		    int (*match)(const char *name, char hash[DNA_HASH_SIZE]),
+		    struct hashes *out)
 {
 	char dir[CELL_PATH_MAX], hash[DNA_HASH_SIZE];
 	struct dirent *de;
 	DIR *d;
 	int err = 0;
 
-	err = cell_home_path(home, dir, sizeof dir, "dna/meta");
+	err = cell_home_path(home, dir, sizeof dir, "dna/%s", sub);
 	if (err)
 		return err;
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while (!err && (errno = 0, de = readdir(d))) {
-		if (strlen(de->d_name) != DNA_HASH_LEN + 5 ||
-		    strcmp(de->d_name + DNA_HASH_LEN, ".json"))
-			continue;
-		memcpy(hash, de->d_name, DNA_HASH_LEN);
-		hash[DNA_HASH_LEN] = '\0';
-		if (dna_hash_valid(hash))
+	while (!err && (errno = 0, de = readdir(d)))
+		if (match(de->d_name, hash))
 			err = hashes_add(out, hash);
-	}
 	if (!err && errno)
 		err = -errno;
 	closedir(d);
@@ -132,28 +131,34 @@ static int list_metas(const struct cell_home *home, struct hashes *out)
 	return err;
 }
 
-/* The KEY of every cache/KEY, in key order. */
+/* meta/HASH.json */
+static int meta_name(const char *name, char hash[DNA_HASH_SIZE])
+{
+	if (strlen(name) != DNA_HASH_LEN + 5 ||
+	    strcmp(name + DNA_HASH_LEN, ".json"))
+		return 0;
+	memcpy(hash, name, DNA_HASH_LEN);
+	hash[DNA_HASH_LEN] = '\0';
+	return dna_hash_valid(hash);
+}
+
+/* cache/KEY */
+static int cache_name(const char *name, char hash[DNA_HASH_SIZE])
+{
+	if (!dna_hash_valid(name))
+		return 0;
+	memcpy(hash, name, DNA_HASH_SIZE);
+	return 1;
+}
+
+static int list_metas(const struct cell_home *home, struct hashes *out)
+{
+	return list_dir(home, "meta", meta_name, out);
+}
+
 static int list_cache(const struct cell_home *home, struct hashes *out)
 {
-	char dir[CELL_PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	int err = 0;
-
-	err = cell_home_path(home, dir, sizeof dir, "dna/cache");
-	if (err)
-		return err;
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while (!err && (errno = 0, de = readdir(d)))
-		if (dna_hash_valid(de->d_name))
-			err = hashes_add(out, de->d_name);
-	if (!err && errno)
-		err = -errno;
-	closedir(d);
-	hashes_sort(out);
-	return err;
+	return list_dir(home, "cache", cache_name, out);
 }
 
 /* Lists with list, then calls fn for each hash in order. */

@@ -239,10 +239,11 @@ bats_require_minimum_version 1.5.0
 	[ "$(jq -r .source.dirty "$CELL_HOME/dna/meta/$(ref a).json")" = true ]
 }
 
-@test "the example cells echo and retina build" {
-	workspace_with echo retina
+@test "the example cells brain, echo and retina build" {
+	workspace_with brain echo retina
 	run cell build
 	assert_success
-	assert_line --index 0 --regexp '^built   echo    [0-9a-f]{12}  '
-	assert_line --index 1 --regexp '^built   retina  [0-9a-f]{12}  '
+	assert_line --index 0 --regexp '^built   brain   [0-9a-f]{12}  '
+	assert_line --index 1 --regexp '^built   echo    [0-9a-f]{12}  '
+	assert_line --index 2 --regexp '^built   retina  [0-9a-f]{12}  '
 }

@@ -23,6 +23,7 @@
 
 #include "builder.h"
 #include "fsutil.h"
+#include "usage.h"
 #include "workspace.h"
 
 #define KEY_VERSION "cell-build-v1"
@@ -407,6 +408,18 @@ static int prepare_custom(const struct builder *b, struct build_cell *c)
 	return err;
 }
 
+/* With CELL_TRACE=1: the command line, to reproduce a build by hand. */
+static void trace_argv(const struct build_cell *c)
+{
+	struct cell_buf line = CELL_BUF_INIT(1u << 16);
+	size_t i;
+
+	for (i = 0; i < c->argv.n; i++)
+		cell_buf_printf(&line, "%s%s", i ? " " : "", c->argv.v[i]);
+	trace("build %s: in %s: %s", c->m.name, c->abs, cell_buf_str(&line));
+	cell_buf_release(&line);
+}
+
 /* Sets up c's job: temp dir, argv, environment. */
 static int prepare(const struct builder *b, struct build_cell *c)
 {
@@ -427,6 +440,7 @@ static int prepare(const struct builder *b, struct build_cell *c)
 		err = c->m.build ? prepare_custom(b, c) : prepare_c(b, c);
 	if (err)
 		return err;
+	trace_argv(c);
 	c->job.argv = c->argv.v;
 	c->job.env = c->env.v;
 	c->job.cwd = c->abs;
@@ -627,6 +641,8 @@ int builder_run(struct builder *b, struct build_cell **cells, size_t n)
 		double t0 = jobs_now();
 
 		err = builder_key(b, c);
+		if (!err)
+			trace("build %s: key %s", c->m.name, c->key);
 		if (err) {
 			c->status = BUILD_FAILED;
 		} else if (cache_hit(b, c)) {

@@ -469,14 +469,14 @@ static void cleanup(struct build_cell *c)
 	c->tmpdir[0] = '\0';
 }
 
-static cJSON *source_json(const struct build_cell *c)
+static cJSON *source_json(struct builder *b, const struct build_cell *c)
 {
 	struct workspace_source si;
 	cJSON *s = cJSON_CreateObject();
 
 	if (!s)
 		return NULL;
-	if (workspace_source_info(c->abs, &si, NULL) == 0) {
+	if (workspace_source_info_git(&b->git, c->abs, &si, NULL) == 0) {
 		cJSON_AddStringToObject(s, "repo", si.repo);
 		cJSON_AddStringToObject(s, "path", si.path);
 		if (si.commit[0])
@@ -529,7 +529,7 @@ static int make_meta(struct builder *b, struct build_cell *c, off_t size,
 		cJSON_AddNullToObject(meta, "version");
 	cJSON_AddStringToObject(meta, "hash", c->hash);
 	cJSON_AddNumberToObject(meta, "size", (double)size);
-	cJSON_AddItemToObject(meta, "source", source_json(c));
+	cJSON_AddItemToObject(meta, "source", source_json(b, c));
 	cJSON_AddStringToObject(meta, "toolchain", b->tc->identity);
 	cJSON_AddStringToObject(meta, "built", built);
 	cJSON_AddStringToObject(meta, "cache_key", c->key);
@@ -668,6 +668,8 @@ int builder_run(struct builder *b, struct build_cell **cells, size_t n)
 	}
 	err = jobs_run(jobs, njobs, b->jobs, job_done, b);
 	free(jobs);
+	workspace_git_close(b->git);
+	b->git = NULL;
 	if (err)
 		return err;
 	for (i = 0; i < n; i++)

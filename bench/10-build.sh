@@ -4,6 +4,17 @@
 # source file changed, each beside make(1) doing the same on an
 # equivalent generated Makefile in the same run (make -q for the no-op).
 # Target: a no-op build of 100 cells under 50 ms.
+#
+# Measured 2026-11-22 on the 2-core Debian 12 VM (gcc 12.2, -j 2; other
+# builds were running, so cold figures vary by a second between runs):
+#
+#   100 cells, -j 2                        cell     make
+#   cold build                           3949 ms   2728 ms
+#   no-op (median of 5; make -q)           25 ms      7 ms
+#   one file changed                      105 ms     66 ms
+#
+# The cold gap is mostly durability: each stored cell costs about seven
+# fsyncs (object, meta, cache entry, ref, and their directories).
 set -eu
 cd "$(dirname "$0")/.."
 repo=$PWD

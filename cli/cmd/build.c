@@ -112,41 +112,47 @@ static double ms(double seconds)
 	return (double)(long long)(seconds * 1000 + 0.5) / 1000;
 }
 
+/* One cell as a JSON object; NULL when out of memory. */
+static cJSON *cell_json(const struct build_cell *c)
+{
+	int failed = c->status == BUILD_FAILED;
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && cJSON_AddStringToObject(o, "name", c->m.name) &&
+	    cJSON_AddStringToObject(o, "path", c->dir) &&
+	    cJSON_AddStringToObject(o, "status", status_word(c->status)) &&
+	    (failed ? cJSON_AddNullToObject(o, "hash")
+		    : cJSON_AddStringToObject(o, "hash", c->hash)) &&
+	    cJSON_AddNumberToObject(o, "seconds", ms(c->seconds)) &&
+	    (failed ? cJSON_AddStringToObject(o, "error",
+					      cell_buf_str(&c->error))
+		    : cJSON_AddNullToObject(o, "error")))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
 static void print_json(const struct report *r)
 {
 	cJSON *arr = cJSON_CreateArray();
 	char *text;
 	size_t i;
 
-	if (!arr)
-		die("out of memory");
-	for (i = 0; i < r->n; i++) {
-		const struct build_cell *c = r->cells[i];
-		cJSON *o = cJSON_CreateObject();
+	for (i = 0; arr && i < r->n; i++) {
+		cJSON *o = cell_json(r->cells[i]);
 
-		if (!o)
-			die("out of memory");
-		cJSON_AddStringToObject(o, "name", c->m.name);
-		cJSON_AddStringToObject(o, "path", c->dir);
-		cJSON_AddStringToObject(o, "status", status_word(c->status));
-		if (c->status == BUILD_FAILED) {
-			cJSON_AddNullToObject(o, "hash");
-			cJSON_AddNumberToObject(o, "seconds", ms(c->seconds));
-			cJSON_AddStringToObject(o, "error",
-						cell_buf_str(&c->error));
-		} else {
-			cJSON_AddStringToObject(o, "hash", c->hash);
-			cJSON_AddNumberToObject(o, "seconds", ms(c->seconds));
-			cJSON_AddNullToObject(o, "error");
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			cJSON_Delete(arr);
+			arr = NULL;
 		}
-		cJSON_AddItemToArray(arr, o);
 	}
-	text = cJSON_Print(arr);
+	text = arr ? cJSON_Print(arr) : NULL;
+	cJSON_Delete(arr);
 	if (!text)
 		die("out of memory");
 	puts(text);
 	free(text);
-	cJSON_Delete(arr);
 }
 
 static int cmp_name(const void *a, const void *b)

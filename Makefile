@@ -27,7 +27,7 @@ MAINS    := cli/main.c stem/main.c
 rel  = $(patsubst %.c,build/rel/%.o,$(1))
 asan = $(patsubst %.c,build/asan/%.o,$(1))
 
-BINS := bin/cell $(if $(STEM_SRC),bin/cell-stem)
+BINS := bin/cell $(if $(wildcard stem/main.c),bin/cell-stem)
 UNIT_BINS := $(patsubst test/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 
 .PHONY: all deps test unit lint bench demo fuzz install clean help
@@ -81,7 +81,17 @@ build/asan/unit/%: test/unit/%.c test/unit/test.h $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(PKG_LIBS)
 
-unit: $(UNIT_BINS)
+# Programs the sandbox tests run inside a sandbox: a static probe (needs
+# nothing from /usr, as a cell in any language) and a dynamic hello.
+SANDBOX_PROBES := build/sandbox/probe build/sandbox/hello
+build/sandbox/probe: test/sandbox/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -static -o $@ $<
+build/sandbox/hello: test/sandbox/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $<
+
+unit: $(UNIT_BINS) $(SANDBOX_PROBES)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit

@@ -41,6 +41,7 @@
 
 /* What the child sends when it fails before exec. */
 struct child_error {
+	char tag;		/* 'E' ('L' + an fd announces the listener) */
 	int32_t code;
 	char msg[SANDBOX_MSG_MAX];
 };
@@ -181,6 +182,49 @@ static int child_confine(struct sandbox_child *c)
 	return sandbox_priv_drop(c);
 }
 
+/* Hands the seccomp listener to the parent, tagged 'L'. */
+static int send_listener(int sock, int fd)
+{
+	char tag = 'L';
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { &tag, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof u.buf,
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
+		return -errno;
+	return 0;
+}
+
+static int child_seccomp(struct sandbox_child *c, int sock)
+{
+	int notify = !!(c->args->flags & SANDBOX_NOTIFY);
+	int rc = sandbox_seccomp_load(&c->prog, notify);
+
+	if (rc < 0)
+		return sandbox_child_fail(c, rc, "seccomp");
+	if (notify) {
+		/* The cell must never hold its own listener. */
+		int fd = rc;
+
+		rc = send_listener(sock, fd);
+		close(fd);
+		if (rc)
+			return sandbox_child_fail(c, rc, "send seccomp fd");
+	}
+	return 0;
+}
+
 static void child_main(struct sandbox_child *c, int sock,
 		       const struct sandbox_report *report)
 {
@@ -199,16 +243,14 @@ static void child_main(struct sandbox_child *c, int sock,
 		rc = sandbox_child_fail(c, -ENOMEM, "environment");
 	if (!rc)
 		rc = sandbox_limits_rlimits(c, report);
-	if (!rc && c->spec->enabled) {
-		rc = sandbox_seccomp_load(&c->prog);
-		if (rc)
-			sandbox_child_fail(c, rc, "seccomp");
-	}
+	if (!rc && c->spec->enabled)
+		rc = child_seccomp(c, sock);
 	if (!rc) {
 		fexecve(c->exec_fd, c->args->argv, envp);
 		rc = sandbox_child_fail(c, -errno, "exec %s", c->args->path);
 	}
 	memset(&ce, 0, sizeof ce);
+	ce.tag = 'E';
 	ce.code = rc;
 	snprintf(ce.msg, sizeof ce.msg, "%s", c->msg);
 	send(sock, &ce, sizeof ce, MSG_NOSIGNAL);
@@ -264,28 +306,54 @@ static int write_maps(struct sandbox_child *c, pid_t pid,
 	return rc;
 }
 
-/* Waits for EOF (exec'd) or a child_error. Returns 0 or its code. */
+/*
+ * Waits for EOF (exec'd), after an optional 'L' byte carrying the seccomp
+ * listener, or for a child_error. Returns 0 or the child's code.
+ */
 static int read_outcome(int sock, struct sandbox_report *r)
 {
+	char buf[1 + sizeof(struct child_error)];
 	struct child_error ce;
-	size_t got = 0;
+	size_t got = 0, off = 0;
 	ssize_t n;
 
-	memset(&ce, 0, sizeof ce);
-	while (got < sizeof ce) {
-		n = recv(sock, (char *)&ce + got, sizeof ce - got, 0);
+	while (got < sizeof buf) {
+		union {
+			char b[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = { buf + got, sizeof buf - got };
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = u.b, .msg_controllen = sizeof u.b,
+		};
+		struct cmsghdr *cm;
+
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_RIGHTS && r->notify_fd < 0)
+				memcpy(&r->notify_fd, CMSG_DATA(cm),
+				       sizeof(int));
 		got += (size_t)n;
 	}
-	if (got == 0)
+	if (got && buf[0] == 'L')
+		off = 1;
+	if (got == off)
 		return 0;
+	if (got - off != sizeof ce || buf[off] != 'E') {
+		snprintf(r->error, sizeof r->error,
+			 "child failed before exec");
+		return -EIO;
+	}
+	memcpy(&ce, buf + off, sizeof ce);
 	ce.msg[sizeof ce.msg - 1] = '\0';
-	snprintf(r->error, sizeof r->error, "%s",
-		 got == sizeof ce ? ce.msg : "child failed before exec");
-	return got == sizeof ce && ce.code < 0 ? ce.code : -EIO;
+	snprintf(r->error, sizeof r->error, "%s", ce.msg);
+	return ce.code < 0 ? ce.code : -EIO;
 }
 
 static int prepare_dirs(struct sandbox_child *c, struct sandbox_report *r)
@@ -430,6 +498,7 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 	pid_t pid = -1;
 
 	memset(r, 0, sizeof *r);
+	r->notify_fd = -1;
 	rc = check_args(args, r);
 	if (rc)
 		return rc;
@@ -455,7 +524,9 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 		rc = prepare_dirs(c, r);
 		if (rc)
 			goto out;
-		rc = sandbox_seccomp_build(args->spec, &c->prog);
+		rc = sandbox_seccomp_build(args->spec,
+					   !!(args->flags & SANDBOX_NOTIFY),
+					   &c->prog);
 		if (rc) {
 			snprintf(r->error, sizeof r->error,
 				 "seccomp filter: %s", cell_strerror(rc));
@@ -548,7 +619,11 @@ const char *sandbox_describe_exit(const struct sandbox_report *report,
 		return buf;
 	}
 	sig = WTERMSIG(status);
-	if (sig == SIGSYS)
+	if (report && report->violation[0])
+		snprintf(buf, len, "killed by SIG%s (forbidden system call "
+			 "%s)", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+			 report->violation);
+	else if (sig == SIGSYS)
 		snprintf(buf, len, "killed by SIGSYS (forbidden system call)");
 	else if (sig == SIGKILL && report &&
 		 sandbox_limits_oom_killed(report))

@@ -84,6 +84,16 @@ struct sandbox_fd {
 /* Test and fallback knobs (flags of struct sandbox_spawn_args). */
 #define SANDBOX_NO_USERNS 0x1	/* behave as if user namespaces were off */
 #define SANDBOX_NO_CGROUPS 0x2	/* behave as if no cgroup were writable */
+/*
+ * A forbidden system call stops the cell's thread and is reported on
+ * report->notify_fd (seccomp user notification) instead of killing the
+ * process in the kernel: the caller polls that fd and calls
+ * sandbox_notify_handle(), which names the call and kills the cell.
+ * Without it the kernel kills the cell with SIGSYS and the call stays
+ * unnamed. If the fd is closed (the stem died), forbidden calls fail
+ * with ENOSYS instead; they never run either way.
+ */
+#define SANDBOX_NOTIFY 0x4
 
 struct sandbox_spawn_args {
 	const char *path;	/* the DNA object (executable) */
@@ -96,7 +106,7 @@ struct sandbox_spawn_args {
 	const char *stem_socket;	/* bound into the cell if not NULL */
 	const struct sandbox_spec *spec;
 	uid_t uid;		/* host uid/gid of the cell; 0: derived */
-	unsigned flags;		/* SANDBOX_NO_USERNS, SANDBOX_NO_CGROUPS */
+	unsigned flags;		/* SANDBOX_NOTIFY, SANDBOX_NO_USERNS, ... */
 	const char *cgroup2_dir; /* delegated cgroup v2 dir; NULL: detect */
 };
 
@@ -127,6 +137,8 @@ struct sandbox_report {
 	char missing[SANDBOX_MSG_MAX];	/* what could not be applied, or "" */
 	enum sandbox_by memory_by, pids_by, cpu_by, nofile_by;
 	struct sandbox_cgroups cg;
+	int notify_fd;		/* SANDBOX_NOTIFY: seccomp listener, else -1 */
+	char violation[64];	/* the forbidden call that ended it, or "" */
 	char error[SANDBOX_MSG_MAX];	/* on failure: "mount /usr: ..." */
 };
 
@@ -146,6 +158,7 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 /*
  * Describes how a reaped cell ended, from its wait status: "exited with
  * status 1", "killed by SIGSYS (forbidden system call)", "killed by
+ * SIGKILL (forbidden system call keyctl)" (SANDBOX_NOTIFY), "killed by
  * SIGKILL (out of memory)" (checked in its memory cgroup, so call this
  * before sandbox_cleanup()). report may be NULL. Returns buf.
  */
@@ -153,8 +166,18 @@ const char *sandbox_describe_exit(const struct sandbox_report *report,
 				  int status, char *buf, size_t len);
 
 /*
- * Removes the cell's cgroups after it was reaped, killing leftovers first.
- * Safe to call twice. Returns 0 or -errno (-EBUSY if tasks linger).
+ * SANDBOX_NOTIFY: call when report->notify_fd is readable. Receives the
+ * notification, kills the cell (pid, with SIGKILL: the only signal a pid
+ * namespace's init cannot ignore) and stores the call's name in
+ * report->violation. Returns 1 when a cell was killed for a forbidden
+ * call, 0 when nothing was pending, -errno.
+ */
+int sandbox_notify_handle(struct sandbox_report *report, pid_t pid);
+
+/*
+ * Removes the cell's cgroups after it was reaped, killing leftovers first,
+ * and closes report->notify_fd. Safe to call twice. Returns 0 or -errno
+ * (-EBUSY if tasks linger).
  */
 int sandbox_cleanup(struct sandbox_report *report);
 

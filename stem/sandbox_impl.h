@@ -59,10 +59,13 @@ int sandbox_child_fail(struct sandbox_child *c, int err, const char *fmt, ...)
  * Parent: compiles the allowlist for spec into prog->filter (the caller
  * frees it). Returns 0, -ENOMEM, -EINVAL (a rule libseccomp refused).
  */
-int sandbox_seccomp_build(const struct sandbox_spec *spec,
+int sandbox_seccomp_build(const struct sandbox_spec *spec, int notify,
 			  struct sock_fprog *prog);
-/* Child: installs prog (no_new_privs must be set). 0 or -errno. */
-int sandbox_seccomp_load(const struct sock_fprog *prog);
+/*
+ * Child: installs prog (no_new_privs must be set). With notify, returns
+ * the listener fd (>= 0). 0 or -errno.
+ */
+int sandbox_seccomp_load(const struct sock_fprog *prog, int notify);
 
 /*
  * Child, still with the parent's identity: opens what the stem binds into

@@ -443,6 +443,10 @@ int sandbox_cleanup(struct sandbox_report *r)
 {
 	int rc = 0, e;
 
+	if (r->notify_fd >= 0) {
+		close(r->notify_fd);
+		r->notify_fd = -1;
+	}
 	e = remove_group(r->cg.v2, 1);
 	rc = rc ? rc : e;
 	e = remove_group(r->cg.v1_memory, 0);

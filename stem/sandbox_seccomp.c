@@ -11,7 +11,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -141,7 +144,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct sandbox_spec *spec)
 				0);
 }
 
-int sandbox_seccomp_build(const struct sandbox_spec *spec,
+int sandbox_seccomp_build(const struct sandbox_spec *spec, int notify,
 			  struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx;
@@ -151,7 +154,7 @@ int sandbox_seccomp_build(const struct sandbox_spec *spec,
 	ssize_t n;
 
 	memset(prog, 0, sizeof *prog);
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	ctx = seccomp_init(notify ? SCMP_ACT_NOTIFY : SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
 	/* We set no_new_privs ourselves, with the rest of the drop. */
@@ -198,9 +201,56 @@ out:
 	return rc < 0 ? rc : (rc ? -EINVAL : 0);
 }
 
-int sandbox_seccomp_load(const struct sock_fprog *prog)
+int sandbox_seccomp_load(const struct sock_fprog *prog, int notify)
 {
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0)
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, prog);
+
+	if (rc < 0)
 		return -errno;
-	return 0;
+	return notify ? (int)rc : 0;
+}
+
+int sandbox_notify_handle(struct sandbox_report *report, pid_t pid)
+{
+	struct seccomp_notif *req = NULL;
+	struct seccomp_notif_resp *resp = NULL;
+	struct pollfd pfd = { .fd = report->notify_fd, .events = POLLIN };
+	char *name;
+	int rc;
+
+	if (report->notify_fd < 0)
+		return -EBADF;
+	/* receive blocks: check first that something is pending. */
+	rc = poll(&pfd, 1, 0);
+	if (rc <= 0)
+		return rc < 0 ? -errno : 0;
+	if (pfd.revents & (POLLHUP | POLLERR) && !(pfd.revents & POLLIN))
+		return 0;	/* every task of the filter is gone */
+	rc = seccomp_notify_alloc(&req, &resp);
+	if (rc)
+		return rc < 0 ? rc : -ENOMEM;
+	rc = seccomp_notify_receive(report->notify_fd, req);
+	if (rc) {
+		/* ENOENT: the task died before we read it. */
+		rc = rc == -ENOENT ? 0 : rc;
+		goto out;
+	}
+	name = seccomp_syscall_resolve_num_arch(req->data.arch,
+						req->data.nr);
+	snprintf(report->violation, sizeof report->violation, "%s",
+		 name ? name : "?");
+	if (!name)
+		snprintf(report->violation, sizeof report->violation,
+			 "number %d", req->data.nr);
+	free(name);
+	/* Kill first, so the thread never returns to the cell's code. */
+	kill(pid, SIGKILL);
+	resp->id = req->id;
+	resp->error = -EPERM;
+	seccomp_notify_respond(report->notify_fd, resp);
+	rc = 1;
+out:
+	seccomp_notify_free(req, resp);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -191,6 +192,7 @@ struct run {
 	char exit[128];		/* sandbox_describe_exit */
 	struct sandbox_report report;
 	int cg_existed;		/* a cgroup dir existed while it ran */
+	int notified;		/* sandbox_notify_handle() killed it */
 };
 
 static void make_home(struct run *r)
@@ -229,7 +231,8 @@ static void run_in(struct run *r, const struct sandbox_spec *spec,
 
 	if (!r->home[0])
 		make_home(r);
-	r->out[0] = '\0';
+	r->out[0] = r->exit[0] = '\0';
+	r->notified = 0;
 	if (pipe2(out, O_CLOEXEC) < 0) {
 		r->rc = -errno;
 		return;
@@ -258,9 +261,23 @@ static void run_in(struct run *r, const struct sandbox_spec *spec,
 	}
 	r->cg_existed = r->report.cg.v1_memory[0] &&
 			access(r->report.cg.v1_memory, F_OK) == 0;
-	while (got < sizeof r->out - 1 &&
-	       (n = read(out[0], r->out + got, sizeof r->out - 1 - got)) > 0)
-		got += (size_t)n;
+	/* As the stem's loop would: output, and seccomp notifications. */
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = out[0], .events = POLLIN },
+			{ .fd = r->report.notify_fd, .events = POLLIN },
+		};
+
+		if (poll(p, r->report.notify_fd >= 0 ? 2 : 1, 10000) <= 0)
+			break;
+		if (p[1].revents & POLLIN)
+			r->notified += sandbox_notify_handle(&r->report, pid);
+		if (!(p[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		n = read(out[0], r->out + got, sizeof r->out - 1 - got);
+		if (n <= 0 || (got += (size_t)n) == sizeof r->out - 1)
+			break;
+	}
 	r->out[got] = '\0';
 	close(out[0]);
 	while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
@@ -453,6 +470,27 @@ static void test_forbidden_syscalls(void)
 		CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGSYS);
 		CHECK_STR(r.exit, "killed by SIGSYS (forbidden system call)");
 	}
+	done(&r);
+}
+
+static void test_notify_names_the_call(void)
+{
+	struct sandbox_spec s;
+	struct run r = { 0 };
+
+	default_spec(&s);
+	run_in(&r, &s, SANDBOX_NOTIFY, probe, "keyctl", NULL, -1);
+	CHECK_INT(r.rc, 0);
+	CHECK_INT(r.notified, 1);
+	CHECK_STR(r.out, "");
+	CHECK_STR(r.report.violation, "keyctl");
+	CHECK_STR(r.exit, "killed by SIGKILL (forbidden system call keyctl)");
+	CHECK_INT(r.report.notify_fd, -1);	/* closed by cleanup */
+	/* A well-behaved cell is not disturbed. */
+	run_in(&r, &s, SANDBOX_NOTIFY, probe, "pids", NULL, -1);
+	CHECK_INT(r.notified, 0);
+	CHECK_STR(r.out, "1\n");
+	CHECK_STR(r.exit, "exited with status 0");
 	done(&r);
 }
 
@@ -802,6 +840,7 @@ int main(void)
 	RUN(test_writes);
 	RUN(test_pid_namespace);
 	RUN(test_forbidden_syscalls);
+	RUN(test_notify_names_the_call);
 	RUN(test_network);
 	RUN(test_memory_limit);
 	RUN(test_pids_limit);

@@ -8,12 +8,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -767,6 +769,56 @@ static void test_without_userns(void)
 	done(&r);
 }
 
+/*
+ * An unprivileged stem (uid 65534 here) can only map itself: the cell
+ * runs as the stem's uid, still in its own namespaces, without caps.
+ */
+static void test_unprivileged_stem(void)
+{
+	struct sandbox_spec s;
+	struct run r = { 0 };
+	int status = -1;
+	pid_t kid;
+
+	make_home(&r);
+	CHECK_INT(chown(r.home, 65534, 65534), 0);
+	kid = fork();
+	if (kid == 0) {
+		int bad = 0;
+
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(3);
+		/* setresuid made us non-dumpable, which a stem started as
+		 * this user is not: /proc/PID/uid_map would be root's. */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			_exit(4);
+		default_spec(&s);
+		s.pids = 16;
+		run_probe(&r, &s, "status", NULL);
+		bad |= r.rc != 0;
+		bad |= !has_line(r.out, "pid: 1");
+		bad |= !has_line(r.out, "Uid:\t65534\t65534\t65534\t65534");
+		bad |= !has_line(r.out, "CapEff:\t0000000000000000");
+		bad |= !has_line(r.out, "CapBnd:\t0000000000000000");
+		bad |= !has_line(r.out, "NoNewPrivs:\t1");
+		bad |= !has_line(r.out, "Seccomp:\t2");
+		bad |= strcmp(sandbox_by_name(r.report.pids_by), "rlimit") != 0;
+		run_probe(&r, &s, "read", "/etc/shadow");
+		bad |= strcmp(r.out, "read: No such file or directory\n") != 0;
+		if (bad)
+			fprintf(stderr, "# rc %d error '%s' pids_by %s out:\n%s",
+				r.rc, r.report.error,
+				sandbox_by_name(r.report.pids_by), r.out);
+		_exit(bad);
+	}
+	CHECK(kid > 0);
+	while (waitpid(kid, &status, 0) < 0 && errno == EINTR)
+		;
+	CHECK_INT(status, 0);
+	done(&r);
+}
+
 static void test_disabled(void)
 {
 	struct sandbox_spec s;
@@ -852,6 +904,7 @@ int main(void)
 	RUN(test_extra_paths);
 	RUN(test_child_error_reported);
 	RUN(test_without_userns);
+	RUN(test_unprivileged_stem);
 	RUN(test_disabled);
 	return test_done();
 }

@@ -493,6 +493,7 @@ static pid_t clone_child(struct sandbox_child *c)
 int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 		  struct sandbox_report *r)
 {
+	int notify = !!(args && args->flags & SANDBOX_NOTIFY);
 	struct sandbox_child *c;
 	int sv[2] = { -1, -1 }, rc, status;
 	pid_t pid = -1;
@@ -524,9 +525,11 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 		rc = prepare_dirs(c, r);
 		if (rc)
 			goto out;
-		rc = sandbox_seccomp_build(args->spec,
-					   !!(args->flags & SANDBOX_NOTIFY),
-					   &c->prog);
+		if (args->spec->compiled)
+			c->prog = args->spec->compiled->prog[notify];
+		else
+			rc = sandbox_seccomp_build(args->spec, notify,
+						   &c->prog);
 		if (rc) {
 			snprintf(r->error, sizeof r->error,
 				 "seccomp filter: %s", cell_strerror(rc));
@@ -598,7 +601,8 @@ out:
 		close(sv[1]);
 	if (c->exec_fd >= 0)
 		close(c->exec_fd);
-	free(c->prog.filter);
+	if (!args->spec->compiled)
+		free(c->prog.filter);
 	free(c);
 	return rc;
 }

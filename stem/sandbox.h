@@ -47,6 +47,8 @@ struct sandbox_spec {
 	unsigned long pids;	/* max tasks; 0: no limit */
 	unsigned long cpu_milli;	/* thousandths of a core; 0: none */
 	unsigned long nofile;	/* max open files; 0: inherited */
+	/* Seccomp programs compiled from the fields above, or NULL. */
+	struct sandbox_filters *compiled;
 };
 
 /*
@@ -61,6 +63,14 @@ struct sandbox_spec {
  */
 int sandbox_spec_from_manifest(const cJSON *manifest, struct sandbox_spec *out,
 			       char *err, size_t errlen);
+/*
+ * Compiles the seccomp programs of spec once (about 1 ms each), so that
+ * sandbox_spawn() need not compile them at every start. Done by
+ * sandbox_spec_from_manifest(); call it again after changing the fields
+ * of a spec built by hand (a spec without programs is compiled per
+ * spawn). Returns 0, -ENOMEM, -EINVAL.
+ */
+int sandbox_spec_compile(struct sandbox_spec *spec);
 /* Frees what the spec owns; it is zeroed and reusable afterwards. */
 void sandbox_spec_release(struct sandbox_spec *spec);
 

@@ -55,12 +55,19 @@ struct sandbox_child {
 int sandbox_child_fail(struct sandbox_child *c, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The compiled programs of a spec: [0] kills, [1] notifies. */
+struct sandbox_filters {
+	struct sock_fprog prog[2];
+};
+
 /*
  * Parent: compiles the allowlist for spec into prog->filter (the caller
  * frees it). Returns 0, -ENOMEM, -EINVAL (a rule libseccomp refused).
  */
 int sandbox_seccomp_build(const struct sandbox_spec *spec, int notify,
 			  struct sock_fprog *prog);
+/* Frees spec->compiled. */
+void sandbox_spec_free_filters(struct sandbox_spec *spec);
 /*
  * Child: installs prog (no_new_privs must be set). With notify, returns
  * the listener fd (>= 0). 0 or -errno.

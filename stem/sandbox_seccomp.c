@@ -254,3 +254,33 @@ out:
 	seccomp_notify_free(req, resp);
 	return rc;
 }
+
+int sandbox_spec_compile(struct sandbox_spec *spec)
+{
+	struct sandbox_filters *f = calloc(1, sizeof *f);
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	rc = sandbox_seccomp_build(spec, 0, &f->prog[0]);
+	if (!rc)
+		rc = sandbox_seccomp_build(spec, 1, &f->prog[1]);
+	if (rc) {
+		free(f->prog[0].filter);
+		free(f);
+		return rc;
+	}
+	sandbox_spec_free_filters(spec);
+	spec->compiled = f;
+	return 0;
+}
+
+void sandbox_spec_free_filters(struct sandbox_spec *spec)
+{
+	if (!spec->compiled)
+		return;
+	free(spec->compiled->prog[0].filter);
+	free(spec->compiled->prog[1].filter);
+	free(spec->compiled);
+	spec->compiled = NULL;
+}

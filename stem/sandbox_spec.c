@@ -13,7 +13,7 @@
 #include <seccomp.h>
 
 #include "cell.h"
-#include "sandbox.h"
+#include "sandbox_impl.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -336,7 +336,13 @@ int sandbox_spec_from_manifest(const cJSON *manifest, struct sandbox_spec *out,
 		if (rc)
 			return rc;
 	}
-	return 0;
+	if (!out->enabled)
+		return 0;
+	rc = sandbox_spec_compile(out);
+	if (rc)
+		fail(err, errlen, "sandbox: cannot compile the seccomp "
+		     "filter: %s", cell_strerror(rc));
+	return rc;
 }
 
 void sandbox_spec_release(struct sandbox_spec *spec)
@@ -349,5 +355,6 @@ void sandbox_spec_release(struct sandbox_spec *spec)
 		free(spec->writable[i]);
 	for (i = 0; i < spec->n_syscalls; i++)
 		free(spec->syscalls[i]);
+	sandbox_spec_free_filters(spec);
 	memset(spec, 0, sizeof *spec);
 }

@@ -56,6 +56,7 @@ static void test_spec_defaults(void)
 	sandbox_spec_release(&s);
 	CHECK_INT(parse("{\"sandbox\":false}", &s, err, sizeof err), 0);
 	CHECK_INT(s.enabled, 0);
+	CHECK(s.compiled == NULL);
 	sandbox_spec_release(&s);
 }
 
@@ -83,7 +84,9 @@ static void test_spec_full(void)
 	CHECK_INT(s.pids, 32);
 	CHECK_INT(s.cpu_milli, 500);
 	CHECK_INT(s.nofile, 256);
+	CHECK(s.compiled != NULL);
 	sandbox_spec_release(&s);
+	CHECK(s.compiled == NULL);
 	CHECK_INT(parse("{\"limits\":{\"memory\":1073741824,\"cpu\":1.5}}",
 			&s, err, sizeof err), 0);
 	CHECK_INT(s.memory, 1ULL << 30);
@@ -496,6 +499,23 @@ static void test_notify_names_the_call(void)
 	done(&r);
 }
 
+static void test_extra_syscall(void)
+{
+	struct sandbox_spec s;
+	struct run r = { 0 };
+	char err[256];
+
+	CHECK_INT(parse("{\"sandbox\":{\"syscalls\":[\"keyctl\"]}}", &s,
+			err, sizeof err), 0);
+	run_probe(&r, &s, "keyctl", NULL);
+	CHECK(WIFEXITED(r.status));
+	CHECK(!strncmp(r.out, "keyctl: ", 8));
+	run_probe(&r, &s, "ptrace", NULL);
+	CHECK_STR(r.exit, "killed by SIGSYS (forbidden system call)");
+	sandbox_spec_release(&s);
+	done(&r);
+}
+
 /* A listener on a free port of 127.0.0.1; returns its fd, port in *port. */
 static int tcp_listener(char *port, size_t size)
 {
@@ -893,6 +913,7 @@ int main(void)
 	RUN(test_pid_namespace);
 	RUN(test_forbidden_syscalls);
 	RUN(test_notify_names_the_call);
+	RUN(test_extra_syscall);
 	RUN(test_network);
 	RUN(test_memory_limit);
 	RUN(test_pids_limit);

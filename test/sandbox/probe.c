@@ -10,6 +10,8 @@
  *   probe ls DIR          the names in DIR, sorted, one per line
  *   probe pids            the numeric entries of /proc
  *   probe tcp PORT        connect to 127.0.0.1:PORT
+ *   probe unix PATH       connect to the Unix socket PATH
+ *   probe thread          start and join a thread (clone3 -> clone)
  *   probe ptrace|mount|keyctl|unshare
  *                         make that system call (the sandbox kills us)
  *   probe alloc MIB       allocate and touch MIB mebibytes
@@ -18,6 +20,7 @@
  *   probe env NAME        the value of NAME
  *   probe fd N            what fd N is ("socket", "file", "closed")
  *   probe exe             readlink /proc/self/exe
+ *   probe wait            print "waiting" and wait for a signal
  *
  * Output is one line per fact: "WHAT: ok" or "WHAT: <strerror>". Exit
  * status 0 when the attempt succeeded, 1 when it failed, 2 on bad usage.
@@ -27,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,6 +138,39 @@ static int tcp(const char *port)
 					 sizeof sa) == 0);
 }
 
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return result("socket", 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	return result("connect", connect(fd, (struct sockaddr *)&sa,
+					 sizeof sa) == 0);
+}
+
+static void *thread_main(void *arg)
+{
+	return arg;
+}
+
+static int thread(void)
+{
+	pthread_t t;
+	void *ret = NULL;
+	int rc = pthread_create(&t, NULL, thread_main, (void *)"x");
+
+	if (rc) {
+		errno = rc;
+		return result("thread", 0);
+	}
+	pthread_join(t, &ret);
+	return result("thread", ret != NULL);
+}
+
 static int alloc(const char *mib)
 {
 	size_t n = (size_t)atol(mib) << 20;
@@ -214,6 +252,13 @@ int main(int argc, char **argv)
 		       (long long)rl.rlim_cur);
 		return 0;
 	}
+	if (!strcmp(cmd, "wait")) {
+		puts("waiting");
+		pause();
+		return 0;
+	}
+	if (!strcmp(cmd, "thread"))
+		return thread();
 	if (!strcmp(cmd, "ptrace"))
 		return result("ptrace", ptrace(PTRACE_TRACEME, 0, 0, 0) == 0);
 	if (!strcmp(cmd, "mount"))
@@ -235,6 +280,8 @@ int main(int argc, char **argv)
 		return list(arg, 0);
 	if (!strcmp(cmd, "tcp"))
 		return tcp(arg);
+	if (!strcmp(cmd, "unix"))
+		return unix_connect(arg);
 	if (!strcmp(cmd, "alloc"))
 		return alloc(arg);
 	if (!strcmp(cmd, "fork"))

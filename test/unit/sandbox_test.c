@@ -198,6 +198,7 @@ struct run {
 	struct sandbox_report report;
 	int cg_existed;		/* a cgroup dir existed while it ran */
 	int notified;		/* sandbox_notify_handle() killed it */
+	const char *stem_socket;	/* passed to sandbox_spawn */
 };
 
 static void make_home(struct run *r)
@@ -258,6 +259,7 @@ static void run_in(struct run *r, const struct sandbox_spec *spec,
 	args.cell_home = r->home;
 	args.spec = spec;
 	args.flags = flags;
+	args.stem_socket = r->stem_socket;
 	r->rc = sandbox_spawn(&args, &pid, &r->report);
 	close(out[1]);
 	if (r->rc) {
@@ -513,6 +515,117 @@ static void test_extra_syscall(void)
 	run_probe(&r, &s, "ptrace", NULL);
 	CHECK_STR(r.exit, "killed by SIGSYS (forbidden system call)");
 	sandbox_spec_release(&s);
+	done(&r);
+}
+
+/* A listening Unix socket at path, bound by root as the stem would. */
+static int unix_listener(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    listen(fd, 8) < 0 || chmod(path, 0755) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Cells reach each other through run/ and the stem through stem.sock;
+ * connecting needs write permission on the socket, so the stem must make
+ * them 0666 (or owned by the cell).
+ */
+static void test_run_dir_shared(void)
+{
+	struct sandbox_spec s;
+	struct run r = { 0 };
+	char other[128], stem[128];
+	int a, b;
+
+	default_spec(&s);
+	make_home(&r);
+	snprintf(other, sizeof other, "%s/run", r.home);
+	CHECK_INT(mkdir(other, 0755), 0);
+	snprintf(other, sizeof other, "%s/run/other.sock", r.home);
+	snprintf(stem, sizeof stem, "%s/stem.sock", r.home);
+	a = unix_listener(other);
+	b = unix_listener(stem);
+	CHECK(a >= 0 && b >= 0);
+	r.stem_socket = stem;
+	run_probe(&r, &s, "unix", other);
+	CHECK_STR(r.out, "connect: Permission denied\n");
+	CHECK_INT(chmod(other, 0666), 0);
+	CHECK_INT(chmod(stem, 0666), 0);
+	run_probe(&r, &s, "unix", other);
+	CHECK_STR(r.out, "connect: ok\n");
+	run_probe(&r, &s, "unix", stem);
+	CHECK_STR(r.out, "connect: ok\n");
+	r.stem_socket = NULL;
+	run_probe(&r, &s, "unix", stem);
+	CHECK_STR(r.out, "connect: No such file or directory\n");
+	close(a);
+	close(b);
+	done(&r);
+}
+
+/*
+ * The cell is pid 1 of its namespace: a signal it has no handler for is
+ * dropped when sent from outside, except SIGKILL. The stem must follow a
+ * SIGTERM with SIGKILL (libcell cells handle SIGTERM).
+ */
+static void test_pid1_ignores_sigterm(void)
+{
+	char *argv[] = { (char *)"probe", (char *)"wait", NULL };
+	char *envp[] = { NULL };
+	struct sandbox_spec s;
+	struct sandbox_spawn_args a;
+	struct sandbox_report rep;
+	struct sandbox_fd fds[1];
+	char home[] = "/tmp/sandbox-test.XXXXXX", buf[16];
+	int out[2], status = 0;
+	pid_t pid;
+
+	CHECK(mkdtemp(home) != NULL);
+	CHECK_INT(pipe2(out, O_CLOEXEC), 0);
+	default_spec(&s);
+	memset(&a, 0, sizeof a);
+	fds[0].from = out[1];
+	fds[0].to = 1;
+	a.path = probe;
+	a.argv = argv;
+	a.envp = envp;
+	a.fds = fds;
+	a.n_fds = 1;
+	a.name = "waiter";
+	a.cell_home = home;
+	a.spec = &s;
+	CHECK_INT(sandbox_spawn(&a, &pid, &rep), 0);
+	close(out[1]);
+	/* Once it printed, it runs its own code (and has no handler). */
+	CHECK_INT(read(out[0], buf, 8), 8);
+	CHECK_INT(kill(pid, SIGTERM), 0);
+	CHECK_INT(kill(pid, SIGKILL), 0);
+	CHECK_INT(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_INT(sandbox_cleanup(&rep), 0);
+	close(out[0]);
+	remove_tree(home);
+}
+
+static void test_threads(void)
+{
+	struct sandbox_spec s;
+	struct run r = { 0 };
+
+	default_spec(&s);
+	run_probe(&r, &s, "thread", NULL);
+	CHECK_STR(r.out, "thread: ok\n");
 	done(&r);
 }
 
@@ -915,6 +1028,9 @@ int main(void)
 	RUN(test_notify_names_the_call);
 	RUN(test_extra_syscall);
 	RUN(test_network);
+	RUN(test_run_dir_shared);
+	RUN(test_threads);
+	RUN(test_pid1_ignores_sigterm);
 	RUN(test_memory_limit);
 	RUN(test_pids_limit);
 	RUN(test_cpu_and_nofile);

@@ -159,6 +159,10 @@ int sandbox_seccomp_build(const struct sandbox_spec *spec, int notify,
 		return -ENOMEM;
 	/* We set no_new_privs ourselves, with the rest of the drop. */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* x32 and i386 entry points are other syscall tables: kill. */
+	if (!rc)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+				      SCMP_ACT_KILL_PROCESS);
 	if (!rc)
 		rc = add_rules(ctx, spec);
 	if (rc)

@@ -262,21 +262,9 @@ static void child_main(struct sandbox_child *c, int sock,
 static int write_proc(pid_t pid, const char *file, const char *text)
 {
 	char path[64];
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd, rc = 0;
 
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		rc = -errno;
-	else if ((size_t)n != len)
-		rc = -EIO;
-	close(fd);
-	return rc;
+	return sandbox_write_text(path, text);
 }
 
 /*

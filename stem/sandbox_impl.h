@@ -51,6 +51,9 @@ struct sandbox_child {
 	char msg[SANDBOX_MSG_MAX];
 };
 
+/* Writes text to an existing file (proc, cgroupfs). 0 or -errno. */
+int sandbox_write_text(const char *path, const char *text);
+
 /* Formats "what: strerror(-err)" into c->msg and returns err. */
 int sandbox_child_fail(struct sandbox_child *c, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

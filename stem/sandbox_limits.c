@@ -42,26 +42,32 @@ const char *sandbox_by_name(enum sandbox_by by)
 	return "-";
 }
 
-static int write_file(const char *dir, const char *file, const char *val)
+int sandbox_write_text(const char *path, const char *text)
 {
-	char path[600];
-	size_t len = strlen(val);
+	size_t len = strlen(text);
 	ssize_t n;
 	int fd, rc = 0;
 
-	if (snprintf(path, sizeof path, "%s/%s", dir, file) >=
-	    (int)sizeof path)
-		return -ENAMETOOLONG;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = write(fd, val, len);
+	n = write(fd, text, len);
 	if (n < 0)
 		rc = -errno;
 	else if ((size_t)n != len)
 		rc = -EIO;
 	close(fd);
 	return rc;
+}
+
+static int write_file(const char *dir, const char *file, const char *val)
+{
+	char path[600];
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, file) >=
+	    (int)sizeof path)
+		return -ENAMETOOLONG;
+	return sandbox_write_text(path, val);
 }
 
 static int read_file(const char *dir, const char *file, char *buf,

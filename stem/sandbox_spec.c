@@ -133,16 +133,19 @@ static int string_list(const cJSON *arr, const char *what, char **out,
 	return 0;
 }
 
-static int check_paths(char **paths, size_t n, const char *what, char *err,
-		       size_t errlen)
+/* A list of extra paths, each checked by path_ok(). */
+static int path_list(const cJSON *arr, const char *what, char **out,
+		     size_t *n, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!path_ok(paths[i]))
-			return fail(err, errlen,
-				    "%s: '%s' is not a clean absolute path "
-				    "outside /proc, /dev, /tmp and /usr",
-				    what, paths[i]);
-	return 0;
+	int rc = string_list(arr, what, out, n, SANDBOX_PATHS_MAX, err,
+			     errlen);
+
+	for (size_t i = 0; !rc && i < *n; i++)
+		if (!path_ok(out[i]))
+			rc = fail(err, errlen, "%s: '%s' is not a clean "
+				  "absolute path outside /proc, /dev, /tmp "
+				  "and /usr", what, out[i]);
+	return rc;
 }
 
 /* Syscalls that would undo the namespace filter if allowed wholesale. */
@@ -195,25 +198,13 @@ static int parse_sandbox(const cJSON *sb, struct sandbox_spec *out,
 				return fail(err, errlen, "sandbox.net: "
 					    "expected \"none\" or \"host\"");
 		} else if (!strcmp(k, "read_only")) {
-			rc = string_list(it, "sandbox.read_only",
-					 out->read_only, &out->n_read_only,
-					 SANDBOX_PATHS_MAX, err, errlen);
-			if (!rc)
-				rc = check_paths(out->read_only,
-						 out->n_read_only,
-						 "sandbox.read_only", err,
-						 errlen);
+			rc = path_list(it, "sandbox.read_only", out->read_only,
+				       &out->n_read_only, err, errlen);
 			if (rc)
 				return rc;
 		} else if (!strcmp(k, "writable")) {
-			rc = string_list(it, "sandbox.writable",
-					 out->writable, &out->n_writable,
-					 SANDBOX_PATHS_MAX, err, errlen);
-			if (!rc)
-				rc = check_paths(out->writable,
-						 out->n_writable,
-						 "sandbox.writable", err,
-						 errlen);
+			rc = path_list(it, "sandbox.writable", out->writable,
+				       &out->n_writable, err, errlen);
 			if (rc)
 				return rc;
 		} else if (!strcmp(k, "syscalls")) {

@@ -218,22 +218,20 @@ static void remove_tree(const char *dir)
 }
 
 /*
- * Runs path with args in a sandbox of spec, stdout+stderr captured,
- * extra fd 3 when listen_fd >= 0, env LISTEN_PID=0 and FOO=bar.
+ * Starts path with args in a sandbox of spec, stdout+stderr into a pipe
+ * whose read end is returned (-1 on failure, r->rc set), extra fd 3 when
+ * listen_fd >= 0, env LISTEN_PID=0 and FOO=bar.
  */
-static void run_in(struct run *r, const struct sandbox_spec *spec,
-		   unsigned flags, const char *path, const char *a1,
-		   const char *a2, int listen_fd)
+static int start_in(struct run *r, const struct sandbox_spec *spec,
+		    unsigned flags, const char *path, const char *a1,
+		    const char *a2, int listen_fd, pid_t *pid)
 {
 	char *argv[] = { (char *)"probe", (char *)a1, (char *)a2, NULL };
 	char *envp[] = { (char *)"LISTEN_PID=0", (char *)"LISTEN_FDS=1",
 			 (char *)"FOO=bar", NULL };
 	struct sandbox_fd fds[3];
 	struct sandbox_spawn_args args;
-	size_t got = 0;
 	int out[2];
-	pid_t pid;
-	ssize_t n;
 
 	if (!r->home[0])
 		make_home(r);
@@ -241,7 +239,7 @@ static void run_in(struct run *r, const struct sandbox_spec *spec,
 	r->notified = 0;
 	if (pipe2(out, O_CLOEXEC) < 0) {
 		r->rc = -errno;
-		return;
+		return -1;
 	}
 	fds[0].from = out[1];
 	fds[0].to = 1;
@@ -260,18 +258,33 @@ static void run_in(struct run *r, const struct sandbox_spec *spec,
 	args.spec = spec;
 	args.flags = flags;
 	args.stem_socket = r->stem_socket;
-	r->rc = sandbox_spawn(&args, &pid, &r->report);
+	r->rc = sandbox_spawn(&args, pid, &r->report);
 	close(out[1]);
 	if (r->rc) {
 		close(out[0]);
-		return;
+		return -1;
 	}
+	return out[0];
+}
+
+/* start_in(), then collect output and status, describe, clean up. */
+static void run_in(struct run *r, const struct sandbox_spec *spec,
+		   unsigned flags, const char *path, const char *a1,
+		   const char *a2, int listen_fd)
+{
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+	int out = start_in(r, spec, flags, path, a1, a2, listen_fd, &pid);
+
+	if (out < 0)
+		return;
 	r->cg_existed = r->report.cg.v1_memory[0] &&
 			access(r->report.cg.v1_memory, F_OK) == 0;
 	/* As the stem's loop would: output, and seccomp notifications. */
 	for (;;) {
 		struct pollfd p[2] = {
-			{ .fd = out[0], .events = POLLIN },
+			{ .fd = out, .events = POLLIN },
 			{ .fd = r->report.notify_fd, .events = POLLIN },
 		};
 
@@ -281,12 +294,12 @@ static void run_in(struct run *r, const struct sandbox_spec *spec,
 			r->notified += sandbox_notify_handle(&r->report, pid);
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
-		n = read(out[0], r->out + got, sizeof r->out - 1 - got);
+		n = read(out, r->out + got, sizeof r->out - 1 - got);
 		if (n <= 0 || (got += (size_t)n) == sizeof r->out - 1)
 			break;
 	}
 	r->out[got] = '\0';
-	close(out[0]);
+	close(out);
 	while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
 		;
 	sandbox_describe_exit(&r->report, r->status, r->exit, sizeof r->exit);
@@ -581,41 +594,26 @@ static void test_run_dir_shared(void)
  */
 static void test_pid1_ignores_sigterm(void)
 {
-	char *argv[] = { (char *)"probe", (char *)"wait", NULL };
-	char *envp[] = { NULL };
 	struct sandbox_spec s;
-	struct sandbox_spawn_args a;
-	struct sandbox_report rep;
-	struct sandbox_fd fds[1];
-	char home[] = "/tmp/sandbox-test.XXXXXX", buf[16];
-	int out[2], status = 0;
+	struct run r = { 0 };
+	char buf[16];
+	int status = 0, out;
 	pid_t pid;
 
-	CHECK(mkdtemp(home) != NULL);
-	CHECK_INT(pipe2(out, O_CLOEXEC), 0);
 	default_spec(&s);
-	memset(&a, 0, sizeof a);
-	fds[0].from = out[1];
-	fds[0].to = 1;
-	a.path = probe;
-	a.argv = argv;
-	a.envp = envp;
-	a.fds = fds;
-	a.n_fds = 1;
-	a.name = "waiter";
-	a.cell_home = home;
-	a.spec = &s;
-	CHECK_INT(sandbox_spawn(&a, &pid, &rep), 0);
-	close(out[1]);
+	out = start_in(&r, &s, 0, probe, "wait", NULL, -1, &pid);
+	CHECK(out >= 0);
+	if (out < 0)
+		return;
 	/* Once it printed, it runs its own code (and has no handler). */
-	CHECK_INT(read(out[0], buf, 8), 8);
+	CHECK_INT(read(out, buf, 8), 8);
 	CHECK_INT(kill(pid, SIGTERM), 0);
 	CHECK_INT(kill(pid, SIGKILL), 0);
 	CHECK_INT(waitpid(pid, &status, 0), pid);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	CHECK_INT(sandbox_cleanup(&rep), 0);
-	close(out[0]);
-	remove_tree(home);
+	CHECK_INT(sandbox_cleanup(&r.report), 0);
+	close(out);
+	done(&r);
 }
 
 static void test_threads(void)

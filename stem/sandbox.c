@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,9 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+
+/* A child stuck before exec must not hang the stem's loop forever. */
+#define SETUP_TIMEOUT_S 10
 
 /* What the child sends when it fails before exec. */
 struct child_error {
@@ -225,6 +229,7 @@ static int child_seccomp(struct sandbox_child *c, int sock)
 	return 0;
 }
 
+__attribute__((noreturn))
 static void child_main(struct sandbox_child *c, int sock,
 		       const struct sandbox_report *report)
 {
@@ -320,6 +325,11 @@ static int read_outcome(int sock, struct sandbox_report *r)
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			snprintf(r->error, sizeof r->error,
+				 "setup took over %d s", SETUP_TIMEOUT_S);
+			return -ETIMEDOUT;
+		}
 		if (n <= 0)
 			break;
 		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
@@ -425,6 +435,29 @@ static void describe(const struct sandbox_child *c, struct sandbox_report *r)
 			 "no network namespace");
 }
 
+/*
+ * The parent's half of the handshake: maps, cgroups and rlimits while the
+ * child waits, then "go", then the outcome. Returns 0 once it exec'd.
+ */
+static int start_child(struct sandbox_child *c, pid_t pid, int sock,
+		       struct sandbox_report *r)
+{
+	int rc = 0;
+
+	if (c->userns)
+		rc = write_maps(c, pid, r);
+	if (!rc)
+		rc = sandbox_limits_attach(r, pid);
+	if (!rc)
+		rc = sandbox_limits_prlimit(c->spec, r, pid);
+	if (!rc && send(sock, "g", 1, MSG_NOSIGNAL) != 1) {
+		rc = -errno;
+		snprintf(r->error, sizeof r->error, "start child: %s",
+			 cell_strerror(rc));
+	}
+	return rc ? rc : read_outcome(sock, r);
+}
+
 static long raw_clone(unsigned long flags)
 {
 	return syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
@@ -482,6 +515,7 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 		  struct sandbox_report *r)
 {
 	int notify = !!(args && args->flags & SANDBOX_NOTIFY);
+	struct timeval timeout = { SETUP_TIMEOUT_S, 0 };
 	struct sandbox_child *c;
 	int sv[2] = { -1, -1 }, rc, status;
 	pid_t pid = -1;
@@ -534,7 +568,9 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 	rc = sandbox_limits_prepare(args, r);
 	if (rc)
 		goto out;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &timeout,
+		       sizeof timeout) < 0) {
 		rc = -errno;
 		snprintf(r->error, sizeof r->error, "socketpair: %s",
 			 cell_strerror(rc));
@@ -555,19 +591,7 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 	close(sv[1]);
 	sv[1] = -1;
 
-	if (c->userns)
-		rc = write_maps(c, pid, r);
-	if (!rc)
-		rc = sandbox_limits_attach(r, pid);
-	if (!rc)
-		rc = sandbox_limits_prlimit(args->spec, r, pid);
-	if (!rc && send(sv[0], "g", 1, MSG_NOSIGNAL) != 1) {
-		rc = -errno;
-		snprintf(r->error, sizeof r->error, "start child: %s",
-			 cell_strerror(rc));
-	}
-	if (!rc)
-		rc = read_outcome(sv[0], r);
+	rc = start_child(c, pid, sv[0], r);
 	if (rc) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -98,6 +98,17 @@ static int allow(scmp_filter_ctx ctx, const char *name)
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 }
 
+/* A rule on the first argument: (arg0 & mask) == value, or == value. */
+static int rule_a0(scmp_filter_ctx ctx, uint32_t action, int nr,
+		   enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp cmp = {
+		.arg = 0, .op = op, .datum_a = a, .datum_b = b,
+	};
+
+	return seccomp_rule_add_array(ctx, action, nr, 1, &cmp);
+}
+
 static int add_rules(scmp_filter_ctx ctx, const struct sandbox_spec *spec)
 {
 	static const int families[] = { AF_UNIX, AF_INET, AF_INET6 };
@@ -120,20 +131,18 @@ static int add_rules(scmp_filter_ctx ctx, const struct sandbox_spec *spec)
 	 * Netlink answers EAFNOSUPPORT so libraries probing it carry on.
 	 */
 	for (i = 0; i < sizeof families / sizeof families[0]; i++) {
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_EQ,
-					      (scmp_datum_t)families[i]));
+		rc = rule_a0(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket),
+			     SCMP_CMP_EQ, (scmp_datum_t)families[i], 0);
 		if (rc)
 			return rc;
 	}
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT),
-			      SCMP_SYS(socket), 1,
-			      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)AF_NETLINK));
+	rc = rule_a0(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket),
+		     SCMP_CMP_EQ, (scmp_datum_t)AF_NETLINK, 0);
 	if (rc)
 		return rc;
 	/* Threads and fork, never new namespaces. */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-			      SCMP_A0(SCMP_CMP_MASKED_EQ, NS_FLAGS, 0));
+	rc = rule_a0(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), SCMP_CMP_MASKED_EQ,
+		     NS_FLAGS, 0);
 	if (rc)
 		return rc;
 	/*

@@ -12,8 +12,10 @@
  *   probe tcp PORT        connect to 127.0.0.1:PORT
  *   probe unix PATH       connect to the Unix socket PATH
  *   probe thread          start and join a thread (clone3 -> clone)
- *   probe ptrace|mount|keyctl|unshare
- *                         make that system call (the sandbox kills us)
+ *   probe ptrace|mount|keyctl|unshare|clonens
+ *                         make that system call (the sandbox kills us);
+ *                         clonens is clone(CLONE_NEWUSER)
+ *   probe clone3          call clone3 (the sandbox answers ENOSYS)
  *   probe alloc MIB       allocate and touch MIB mebibytes
  *   probe fork N          start N children that wait, count successes
  *   probe limits          RLIMIT_NOFILE and RLIMIT_NPROC
@@ -29,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -266,6 +269,16 @@ int main(int argc, char **argv)
 					     NULL) == 0);
 	if (!strcmp(cmd, "keyctl"))
 		return result("keyctl", syscall(SYS_keyctl, 0, 0, 0, 0, 0) >= 0);
+	if (!strcmp(cmd, "clonens")) {
+		long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0,
+				   0);
+
+		if (pid == 0)
+			_exit(0);
+		return result("clonens", pid > 0);
+	}
+	if (!strcmp(cmd, "clone3"))
+		return result("clone3", syscall(SYS_clone3, NULL, 0) >= 0);
 	if (!strcmp(cmd, "unshare"))
 		return result("unshare", syscall(SYS_unshare, 0) == 0);
 	if (!arg) {

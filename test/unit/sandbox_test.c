@@ -478,7 +478,7 @@ static void test_pid_namespace(void)
 static void test_forbidden_syscalls(void)
 {
 	static const char *const calls[] = {
-		"ptrace", "mount", "keyctl", "unshare",
+		"ptrace", "mount", "keyctl", "unshare", "clonens",
 	};
 	struct sandbox_spec s;
 	struct run r = { 0 };
@@ -490,6 +490,8 @@ static void test_forbidden_syscalls(void)
 		CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGSYS);
 		CHECK_STR(r.exit, "killed by SIGSYS (forbidden system call)");
 	}
+	run_probe(&r, &s, "clone3", NULL);
+	CHECK_STR(r.out, "clone3: Function not implemented\n");
 	done(&r);
 }
 

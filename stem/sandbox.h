@@ -191,6 +191,18 @@ int sandbox_notify_handle(struct sandbox_report *report, pid_t pid);
  */
 int sandbox_cleanup(struct sandbox_report *report);
 
+/*
+ * For a stem started in a delegated cgroup v2 subtree (systemd
+ * Delegate=yes): moves the calling process into the leaf DIR/stem of its
+ * own cgroup DIR (cgroup v2 allows no processes in a group that hands
+ * controllers down), enables the memory, pids and cpu controllers DIR
+ * offers, and writes DIR into out for sandbox_spawn_args.cgroup2_dir.
+ * Call once at start-up, before any thread. Idempotent.
+ * Returns 0, -ENOENT (no cgroup v2), -EACCES or -EPERM (not delegated),
+ * -ENAMETOOLONG, -errno.
+ */
+int sandbox_cgroup2_delegate(char *out, size_t size);
+
 /* The uid a cell named name runs as under a root stem. */
 uid_t sandbox_cell_uid(const char *name);
 

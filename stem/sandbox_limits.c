@@ -189,6 +189,59 @@ static void find_hier(const char *v2_dir, struct hier *h)
 	fclose(f);
 }
 
+/*
+ * Where a stem started in a delegated cgroup v2 subtree (systemd
+ * Delegate=yes) puts its cells: its own cgroup D. cgroup v2 forbids
+ * processes in a group that hands controllers to its children, so the
+ * stem first moves itself into the leaf D/stem.
+ */
+int sandbox_cgroup2_delegate(char *out, size_t size)
+{
+	static const char *const wanted[] = { "memory", "pids", "cpu" };
+	char dir[512], leaf[600], avail[256], enable[64] = "";
+	struct hier h;
+	size_t len, i;
+	int rc;
+
+	find_hier(NULL, &h);
+	if (!h.v2[0])
+		return -ENOENT;
+	snprintf(dir, sizeof dir, "%s", h.v2);
+	len = strlen(dir);
+	/* Already moved (the stem re-exec'd itself): D is the parent. */
+	if (len > 5 && !strcmp(dir + len - 5, "/stem"))
+		dir[len - 5] = '\0';
+	else {
+		if (snprintf(leaf, sizeof leaf, "%s/stem", dir) >=
+		    (int)sizeof leaf)
+			return -ENAMETOOLONG;
+		if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		/* "0" is the writing process itself. */
+		rc = write_file(leaf, "cgroup.procs", "0");
+		if (rc)
+			return rc;
+	}
+	rc = read_file(dir, "cgroup.controllers", avail, sizeof avail);
+	if (rc)
+		return rc;
+	for (i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+		if (!has_word(avail, wanted[i]))
+			continue;
+		len = strlen(enable);
+		snprintf(enable + len, sizeof enable - len, "%s+%s",
+			 len ? " " : "", wanted[i]);
+	}
+	if (enable[0]) {
+		rc = write_file(dir, "cgroup.subtree_control", enable);
+		if (rc)
+			return rc;
+	}
+	if (snprintf(out, size, "%s", dir) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 static int v2_has(const struct hier *h, const char *controller)
 {
 	char list[256];

@@ -952,6 +952,62 @@ static void test_unprivileged_stem(void)
 	done(&r);
 }
 
+/*
+ * In a child, so the test process stays where it is: pretend the v2 group
+ * D = unified/sandbox-test-PID was delegated to us, then delegate.
+ */
+static void test_cgroup2_delegate(void)
+{
+	char d[128], leaf[160], got[512], pid[16];
+	int status = -1;
+	pid_t kid;
+
+	if (access("/sys/fs/cgroup/unified/cgroup.procs", W_OK) < 0) {
+		printf("ok - # skip no writable cgroup2 at "
+		       "/sys/fs/cgroup/unified\n");
+		return;
+	}
+	snprintf(d, sizeof d, "/sys/fs/cgroup/unified/sandbox-test-%d",
+		 (int)getpid());
+	snprintf(leaf, sizeof leaf, "%s/stem", d);
+	CHECK_INT(mkdir(d, 0755), 0);
+	kid = fork();
+	if (kid == 0) {
+		char line[256] = "";
+		FILE *f;
+		int bad;
+
+		snprintf(pid, sizeof pid, "%d", (int)getpid());
+		snprintf(got, sizeof got, "%s/cgroup.procs", d);
+		f = fopen(got, "w");
+		if (!f || fputs(pid, f) < 0 || fclose(f) != 0)
+			_exit(3);
+		bad = sandbox_cgroup2_delegate(got, sizeof got) != 0;
+		bad |= strcmp(got, d) != 0;
+		/* Twice: already in the leaf, same answer. */
+		bad |= sandbox_cgroup2_delegate(got, sizeof got) != 0;
+		bad |= strcmp(got, d) != 0;
+		f = fopen("/proc/self/cgroup", "r");
+		while (f && fgets(line, sizeof line, f) &&
+		       strncmp(line, "0::", 3))
+			;
+		if (f)
+			fclose(f);
+		snprintf(got, sizeof got, "0::/sandbox-test-%d/stem\n",
+			 (int)getppid());
+		bad |= strcmp(line, got) != 0;
+		if (bad)
+			fprintf(stderr, "# delegate: cgroup line %s", line);
+		_exit(bad);
+	}
+	CHECK(kid > 0);
+	while (waitpid(kid, &status, 0) < 0 && errno == EINTR)
+		;
+	CHECK_INT(status, 0);
+	CHECK_INT(rmdir(leaf), 0);
+	CHECK_INT(rmdir(d), 0);
+}
+
 static void test_disabled(void)
 {
 	struct sandbox_spec s;
@@ -1042,6 +1098,7 @@ int main(void)
 	RUN(test_child_error_reported);
 	RUN(test_without_userns);
 	RUN(test_unprivileged_stem);
+	RUN(test_cgroup2_delegate);
 	RUN(test_disabled);
 	return test_done();
 }

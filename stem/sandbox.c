@@ -186,6 +186,25 @@ static int child_confine(struct sandbox_child *c)
 	return sandbox_priv_drop(c);
 }
 
+/*
+ * The stem blocks signals for its signalfd and ignores SIGPIPE; a blocked
+ * mask and ignored signals survive exec, so the cell starts clean.
+ */
+static void child_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);	/* EINVAL: unused */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Hands the seccomp listener to the parent, tagged 'L'. */
 static int send_listener(int sock, int fd)
 {
@@ -240,6 +259,7 @@ static void child_main(struct sandbox_child *c, int sock,
 
 	if (read(sock, &go, 1) != 1)
 		_exit(127);	/* the parent gave up on us */
+	child_signals();
 	rc = child_fds(c, &sock);
 	if (!rc && c->spec->enabled)
 		rc = child_confine(c);
@@ -430,9 +450,6 @@ static void describe(const struct sandbox_child *c, struct sandbox_report *r)
 			 "no user namespace and not root: no namespaces, "
 			 "the cell sees the host filesystem, processes and "
 			 "network");
-	else if (!c->spec->net_host && !(c->ns & CLONE_NEWNET))
-		snprintf(r->missing, sizeof r->missing,
-			 "no network namespace");
 }
 
 /*

@@ -61,7 +61,8 @@ static int status(void)
 {
 	static const char *const keys[] = {
 		"Uid:", "Gid:", "Groups:", "CapInh:", "CapPrm:", "CapEff:",
-		"CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:",
+		"CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:", "SigBlk:",
+		"SigIgn:",
 	};
 	char line[256], host[65];
 	FILE *f = fopen("/proc/self/status", "r");

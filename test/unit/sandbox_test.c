@@ -355,10 +355,25 @@ static void test_identity_and_privileges(void)
 	char line[128];
 	unsigned uid = (unsigned)sandbox_cell_uid("probe");
 
+	sigset_t block, old;
+	struct sigaction ign, old_pipe;
+
+	/* As the stem: signals blocked for signalfd, SIGPIPE ignored. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &old_pipe);
 	default_spec(&s);
 	run_probe(&r, &s, "status", NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	CHECK_INT(r.rc, 0);
 	CHECK_STR(r.exit, "exited with status 0");
+	CHECK_LINE(r.out, "SigBlk:\t0000000000000000");
+	CHECK_LINE(r.out, "SigIgn:\t0000000000000000");
 	CHECK_LINE(r.out, "pid: 1");
 	CHECK_LINE(r.out, "hostname: probe");
 	snprintf(line, sizeof line, "Uid:\t%u\t%u\t%u\t%u", uid, uid, uid,

@@ -10,8 +10,14 @@
  * parent as a message over a close-on-exec pipe, so the caller can log
  * "sandbox: mount /usr: Operation not permitted".
  *
- * After reaping the cell the stem calls sandbox_describe_exit() (to name
- * the cause of death) and then sandbox_cleanup() (to remove its cgroups).
+ * The stem's sequence:
+ *   start-up     sandbox_cgroup2_delegate() on a cgroup v2 host (optional)
+ *   per manifest sandbox_spec_from_manifest() (also compiles the filter)
+ *   per start    sandbox_spawn(); with SANDBOX_NOTIFY, watch
+ *                report->notify_fd and call sandbox_notify_handle()
+ *   after reaping sandbox_describe_exit() (names the cause of death), then
+ *                sandbox_cleanup() (removes the cgroups, closes the fd)
+ * The report of a running cell must be kept until sandbox_cleanup().
  *
  * Nothing here prints or exits in the caller's process. The parent side
  * blocks until the child has exec'd or failed (a few milliseconds).
@@ -180,7 +186,9 @@ const char *sandbox_describe_exit(const struct sandbox_report *report,
  * notification, kills the cell (pid, with SIGKILL: the only signal a pid
  * namespace's init cannot ignore) and stores the call's name in
  * report->violation. Returns 1 when a cell was killed for a forbidden
- * call, 0 when nothing was pending, -errno.
+ * call, 0 when nothing was pending (also when the fd reports POLLHUP
+ * because every task of the cell is gone: stop watching it and wait for
+ * the reap), -errno.
  */
 int sandbox_notify_handle(struct sandbox_report *report, pid_t pid);
 

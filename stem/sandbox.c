@@ -188,21 +188,26 @@ static int child_confine(struct sandbox_child *c)
 
 /*
  * The stem blocks signals for its signalfd and ignores SIGPIPE; a blocked
- * mask and ignored signals survive exec, so the cell starts clean.
+ * mask and ignored signals survive exec, so the cell starts clean. The
+ * raw system call, because glibc's sigaction refuses its own internal
+ * signals (32, 33), which a parent may also have ignored.
  */
 static void child_signals(void)
 {
-	struct sigaction sa;
-	sigset_t none;
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
+	uint64_t none = 0;
 	int sig;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &sa, NULL);	/* EINVAL: unused */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL,
+				sizeof dfl.mask);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
 }
 
 /* Hands the seccomp listener to the parent, tagged 'L'. */

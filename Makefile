@@ -81,17 +81,7 @@ build/asan/unit/%: test/unit/%.c test/unit/test.h $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(PKG_LIBS)
 
-# Programs the sandbox tests run inside a sandbox: a static probe (needs
-# nothing from /usr, as a cell in any language) and a dynamic hello.
-SANDBOX_PROBES := build/sandbox/probe build/sandbox/hello
-build/sandbox/probe: test/sandbox/probe.c
-	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) -O2 -static -o $@ $<
-build/sandbox/hello: test/sandbox/hello.c
-	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) -O2 -o $@ $<
-
-unit: $(UNIT_BINS) $(SANDBOX_PROBES)
+unit: $(UNIT_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit
@@ -113,6 +103,17 @@ fuzz: build/fuzz/frame_fuzz
 build/fuzz/frame_fuzz: test/fuzz/frame_fuzz.c $(SDK_SRC)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(STD) $(WARN) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+# Programs the sandbox tests run inside a sandbox: a static probe (needs
+# nothing from /usr, as a cell in any language) and a dynamic hello.
+SANDBOX_PROBES := build/sandbox/probe build/sandbox/hello
+unit: $(SANDBOX_PROBES)
+build/sandbox/probe: test/sandbox/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -static -o $@ $<
+build/sandbox/hello: test/sandbox/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

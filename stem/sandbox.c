@@ -265,6 +265,8 @@ static void child_main(struct sandbox_child *c, int sock,
 	if (read(sock, &go, 1) != 1)
 		_exit(127);	/* the parent gave up on us */
 	child_signals();
+	/* Its own session: no terminal signals of the stem's group. */
+	setsid();
 	rc = child_fds(c, &sock);
 	if (!rc && c->spec->enabled)
 		rc = child_confine(c);

@@ -71,6 +71,7 @@ static int status(void)
 	if (!f)
 		return result("open /proc/self/status", 0);
 	printf("pid: %d\n", (int)getpid());
+	printf("session leader: %s\n", getsid(0) == getpid() ? "yes" : "no");
 	if (gethostname(host, sizeof host) == 0)
 		printf("hostname: %s\n", host);
 	while (fgets(line, sizeof line, f))

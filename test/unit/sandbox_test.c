@@ -374,6 +374,7 @@ static void test_identity_and_privileges(void)
 	CHECK_STR(r.exit, "exited with status 0");
 	CHECK_LINE(r.out, "SigBlk:\t0000000000000000");
 	CHECK_LINE(r.out, "SigIgn:\t0000000000000000");
+	CHECK_LINE(r.out, "session leader: yes");
 	CHECK_LINE(r.out, "pid: 1");
 	CHECK_LINE(r.out, "hostname: probe");
 	snprintf(line, sizeof line, "Uid:\t%u\t%u\t%u\t%u", uid, uid, uid,
@@ -1032,6 +1033,7 @@ static void test_disabled(void)
 	run_probe(&r, &s, "status", NULL);
 	CHECK_INT(r.rc, 0);
 	CHECK(!has_line(r.out, "pid: 1"));
+	CHECK_LINE(r.out, "session leader: yes");
 	CHECK_LINE(r.out, "Seccomp:\t0");
 	CHECK_STR(r.report.applied, "no sandbox");
 	CHECK_INT(r.report.sandboxed, 0);

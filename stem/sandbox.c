@@ -266,8 +266,9 @@ static void child_main(struct sandbox_child *c, int sock,
 		_exit(127);	/* the parent gave up on us */
 	child_signals();
 	/* Its own session: no terminal signals of the stem's group. */
-	setsid();
-	rc = child_fds(c, &sock);
+	rc = setsid() < 0 ? sandbox_child_fail(c, -errno, "setsid") : 0;
+	if (!rc)
+		rc = child_fds(c, &sock);
 	if (!rc && c->spec->enabled)
 		rc = child_confine(c);
 	envp = rc ? NULL : child_env(c, listen_pid, sizeof listen_pid);

@@ -97,8 +97,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
+# New inputs go to build/fuzz/corpus (the first directory); the seeds in
+# test/fuzz/corpus/frame stay as committed.
 fuzz: build/fuzz/frame_fuzz
-	build/fuzz/frame_fuzz -max_total_time=$${FUZZ_SECONDS:-60} test/fuzz/corpus/frame
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/frame_fuzz -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 build/fuzz/corpus test/fuzz/corpus/frame
 
 build/fuzz/frame_fuzz: test/fuzz/frame_fuzz.c $(SDK_SRC)
 	@mkdir -p $(dir $@)

@@ -90,8 +90,12 @@ test: deps
 lint:
 	@sh test/lint.sh
 
-bench: all
+bench: all build/rel/bench-ipc
 	@sh bench/run.sh
+
+build/rel/bench-ipc: bench/ipc.c lib/libcell.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ bench/ipc.c lib/libcell.a $(PKG_LIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -77,7 +77,7 @@ bin/cell-stem: $(call rel,$(STEM_SRC)) build/rel/libdna.a lib/libcell.a
 # Unit tests: one binary per test file, linked against every module built
 # with ASan+UBSan (all sources but the two mains).
 UNIT_OBJS = $(call asan,$(filter-out $(MAINS),$(STEM_SRC) $(CLI_SRC) $(DNA_SRC) $(SDK_SRC)))
-build/asan/unit/%: test/unit/%.c test/unit/test.h $(UNIT_OBJS)
+build/asan/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(PKG_LIBS)
 

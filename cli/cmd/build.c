@@ -170,6 +170,7 @@ static int load_path(const char *path, struct build_cell ***cells,
 {
 	struct workspace_cells found = { NULL, 0 };
 	struct cell_buf why = CELL_BUF_INIT(4096);
+	struct build_cell **grown;
 	size_t i;
 	int bad = 0, err;
 
@@ -182,9 +183,10 @@ static int load_path(const char *path, struct build_cell ***cells,
 	cell_buf_release(&why);
 	if (!found.n)
 		die("no cells found under '%s'", path);
-	*cells = realloc(*cells, (*n + found.n) * sizeof **cells);
-	if (!*cells)
+	grown = realloc(*cells, (*n + found.n) * sizeof **cells);
+	if (!grown)
 		die("out of memory");
+	*cells = grown;
 	for (i = 0; i < found.n; i++) {
 		struct build_cell *c = malloc(sizeof *c);
 
@@ -235,6 +237,17 @@ static int check_names(struct build_cell **cells, size_t *n)
 	}
 	*n = k;
 	return clashes;
+}
+
+static void free_cells(struct build_cell **cells, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		build_cell_release(cells[i]);
+		free(cells[i]);
+	}
+	free(cells);
 }
 
 static void prepare_home(const struct cell_home *home)
@@ -295,8 +308,10 @@ int cmd_build(int argc, char **argv)
 	for (i = 0; i < (size_t)npaths; i++)
 		bad += load_path(paths[i], &cells, &n);
 	bad += check_names(cells, &n);
-	if (bad)
+	if (bad) {
+		free_cells(cells, n);
 		return EXIT_FAIL;
+	}
 	prepare_home(&home);
 	if (toolchain_identify(&tc, &why))
 		die("%s", cell_buf_str(&why));
@@ -330,10 +345,6 @@ int cmd_build(int argc, char **argv)
 		printf("%zu cell%s: %zu built, %zu cached, %d failed in %.2fs\n",
 		       n, n == 1 ? "" : "s", built, cached, failed,
 		       jobs_now() - t0);
-	for (i = 0; i < n; i++) {
-		build_cell_release(cells[i]);
-		free(cells[i]);
-	}
-	free(cells);
+	free_cells(cells, n);
 	return failed ? EXIT_FAIL : EXIT_OK;
 }

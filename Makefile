@@ -81,7 +81,11 @@ build/asan/unit/%: test/unit/%.c test/unit/test.h $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(PKG_LIBS)
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) build/rel/cell-test
+
+# Test helper for bats: puts things into a store (test/helper/cell-test.c).
+build/rel/cell-test: build/rel/test/helper/cell-test.o build/rel/libdna.a lib/libcell.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit

@@ -16,6 +16,7 @@
 
 #include "cell.h"
 
+int cmd_dna(int argc, char **argv);
 
 /*
  * Fills home from $CELL_HOME (or ~/.cell), dying with a clear message

@@ -15,6 +15,7 @@ struct command {
 
 /* Exact names only, so scripts stay stable as commands are added. */
 static const struct command commands[] = {
+	{ "dna", cmd_dna, "list, show, verify and clean the DNA store" },
 	{ NULL, NULL, NULL },
 };
 

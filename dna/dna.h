@@ -58,14 +58,29 @@ int dna_object_put(const struct cell_home *home, const char *src,
 		   char hash[DNA_HASH_SIZE]);
 /* Rehashes the object. 0, CELL_ECORRUPT, CELL_ENODNA (missing), -errno. */
 int dna_object_verify(const struct cell_home *home, const char *hash);
+/*
+ * Calls fn for every stored object / every meta file, in hash order.
+ * Stops at fn's first non-zero return and returns it; 0 or -errno.
+ */
+int dna_objects_each(const struct cell_home *home,
+		     int (*fn)(void *ctx, const char *hash), void *ctx);
+int dna_metas_each(const struct cell_home *home,
+		   int (*fn)(void *ctx, const char *hash), void *ctx);
 
-/* refs/NAME. read: 0, CELL_ENODNA (no ref), CELL_ECORRUPT, CELL_ENAME. */
+/*
+ * refs/NAME. read: 0, CELL_ENODNA (no ref), CELL_ECORRUPT, CELL_ENAME,
+ * -errno. write: 0, CELL_ENAME, CELL_ENODNA (bad hash, or no such object:
+ * a ref never points at nothing when written), -errno.
+ */
 int dna_ref_read(const struct cell_home *home, const char *name,
 		 char hash[DNA_HASH_SIZE]);
 int dna_ref_write(const struct cell_home *home, const char *name,
 		  const char *hash);
 
-/* cache/KEY (KEY a hash). get: 0, -ENOENT, CELL_ECORRUPT. */
+/*
+ * cache/KEY (KEY a hash). get: 0, -ENOENT, CELL_ECORRUPT, -EINVAL (key
+ * not a hash), -errno. put: 0, -EINVAL (key or hash not a hash), -errno.
+ */
 int dna_cache_get(const struct cell_home *home, const char *key,
 		  char hash[DNA_HASH_SIZE]);
 int dna_cache_put(const struct cell_home *home, const char *key,
@@ -78,7 +93,8 @@ struct dna_key {
 };
 /*
  * Loads keys/node.key, creating the pair (node.key 0600, node.pub 0644)
- * on first use. 0, CELL_EKEY (malformed key file), -errno.
+ * on first use. 0, CELL_EKEY (malformed key file, or a node.pub naming
+ * another key), CELL_ECRYPTO, -errno. key.c documents the file format.
  */
 int dna_key_load_or_create(const struct cell_home *home, struct dna_key *key);
 /* "ed25519:" + base64 of pk. */
@@ -90,6 +106,7 @@ int dna_key_parse(const char *text, unsigned char pk[32]);
  * Signatures are over the bytes "cell-dna-v1" NUL NAME NUL HASH (HASH the
  * 64-character hex), never over JSON. sig is standard base64 of 64 bytes.
  */
+/* 0, CELL_ENAME, -EINVAL (hash not a hash), CELL_ECRYPTO. */
 int dna_sign(const struct dna_key *key, const char *name, const char *hash,
 	     char sig[DNA_SIG_TEXT_SIZE]);
 /* 0 or CELL_ESIG (also for malformed base64). */
@@ -97,9 +114,11 @@ int dna_sig_check(const unsigned char pk[32], const char *name,
 		  const char *hash, const char *sig);
 
 /*
- * meta/HASH.json. write: atomic, pretty-printed. read: *out owned by the
- * caller (cJSON_Delete); 0, CELL_ENODNA (none), CELL_EJSON (malformed or
- * truncated), CELL_ETOOBIG, -errno.
+ * meta/HASH.json (meta.c documents the fields). write: atomic,
+ * pretty-printed; meta's "hash" must equal hash; 0, -EINVAL (bad hash),
+ * CELL_EJSON, CELL_ETOOBIG, -errno. read: *out owned by the caller
+ * (cJSON_Delete), always a JSON object; 0, CELL_ENODNA (none, or hash not
+ * a hash), CELL_EJSON (malformed or truncated), CELL_ETOOBIG, -errno.
  */
 int dna_meta_write(const struct cell_home *home, const char *hash,
 		   const cJSON *meta);
@@ -108,27 +127,55 @@ int dna_meta_read(const struct cell_home *home, const char *hash,
 /*
  * Checks meta's "signatures" ([{"key": "ed25519:..", "sig": ".."}]) for
  * name and hash: at least one, every one valid, and each key either the
- * node's own or listed in trust/peers. 0, CELL_ESIG, CELL_EJSON.
+ * node's own (keys/node.pub) or listed in trust/peers. meta's "name" and
+ * "hash", when present, must equal name and hash. 0, CELL_ESIG,
+ * CELL_EJSON, CELL_EKEY (malformed node.pub or trust/peers line), -errno.
  */
 int dna_meta_verify(const struct cell_home *home, const cJSON *meta,
 		    const char *name, const char *hash);
+/*
+ * Adds (or, for the same key, replaces) key's signature for name and hash
+ * to meta's "signatures", creating the array. 0, CELL_ENAME, -EINVAL,
+ * CELL_EJSON (meta not an object, "signatures" not an array), -ENOMEM.
+ */
+int dna_meta_add_signature(cJSON *meta, const struct dna_key *key,
+			   const char *name, const char *hash);
+/*
+ * Reads a JSON number that must be a whole number in [0, 2^53], the
+ * range a double holds exactly (sizes). 0 or CELL_EJSON.
+ */
+int dna_json_u64(const cJSON *item, uint64_t *out);
 
 /*
  * Calls fn for every ref, in name order. Stops at fn's first non-zero
- * return and returns it; 0 when all were visited; -errno.
+ * return and returns it; 0 when all were visited; -errno. Refs whose file
+ * does not hold a hash are skipped (dna_refs_scan can show them).
  */
 int dna_refs_each(const struct cell_home *home,
+		  int (*fn)(void *ctx, const char *name, const char *hash),
+		  void *ctx);
+/* Like dna_refs_each; with DNA_REFS_CORRUPT, corrupt refs get hash NULL. */
+#define DNA_REFS_CORRUPT 1
+int dna_refs_scan(const struct cell_home *home, int flags,
 		  int (*fn)(void *ctx, const char *name, const char *hash),
 		  void *ctx);
 
 /*
  * Removes objects (and their meta) that no ref and no cache entry reaches,
- * plus stray temp files. Fills what was freed. 0 or -errno.
+ * plus stray temp files and cache entries that do not hold a hash. Fills
+ * what was freed (objects counts objects only; bytes counts every file).
+ * 0, CELL_ECORRUPT (a ref does not hold a hash, so what it keeps alive is
+ * unknown: nothing is removed), -errno. A store that does not exist yet
+ * is left alone and reported empty.
  */
 struct dna_gc_result {
 	size_t objects;
 	uint64_t bytes;
 };
 int dna_gc(const struct cell_home *home, struct dna_gc_result *result);
+/* dna_gc with flags; DNA_GC_DRY_RUN counts what would go, removes nothing. */
+#define DNA_GC_DRY_RUN 1
+int dna_gc_flags(const struct cell_home *home, int flags,
+		 struct dna_gc_result *result);
 
 #endif

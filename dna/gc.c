@@ -1,0 +1,360 @@
+/*
+ * gc.c - walking the store, and collecting what nothing reaches.
+ *
+ * Reachable: every object a ref or a cache entry names. gc holds the
+ * store lock exclusively, so no put is half-way through a temp file it
+ * removes, and dna_ref_write checks under the lock that its object still
+ * exists: a put followed by a ref write that loses the race to gc fails
+ * with CELL_ENODNA instead of leaving a dangling ref.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dna.h"
+#include "dna_int.h"
+
+/* A sorted list of hashes, DNA_HASH_SIZE bytes each. */
+struct hashes {
+	struct cell_buf b;
+	size_t n;
+};
+
+static int hashes_add(struct hashes *h, const char *hash)
+{
+	int err = cell_buf_add(&h->b, hash, DNA_HASH_SIZE);
+
+	if (!err)
+		h->n++;
+	return err;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+	return memcmp(a, b, DNA_HASH_LEN);
+}
+
+static void hashes_sort(struct hashes *h)
+{
+	if (h->n)
+		qsort(h->b.data, h->n, DNA_HASH_SIZE, by_hash);
+}
+
+static int hashes_has(const struct hashes *h, const char *hash)
+{
+	return h->n &&
+	       bsearch(hash, h->b.data, h->n, DNA_HASH_SIZE, by_hash) != NULL;
+}
+
+static const char *hashes_at(const struct hashes *h, size_t i)
+{
+	return h->b.data + i * DNA_HASH_SIZE;
+}
+
+/* The objects in objects/ab/cdef..., in hash order. */
+static int list_objects(const struct cell_home *home, struct hashes *out)
+{
+	char dir[CELL_PATH_MAX], sub[CELL_PATH_MAX], hash[DNA_HASH_SIZE];
+	struct dirent *de, *oe;
+	DIR *d, *o;
+	int err = 0;
+
+	err = cell_home_path(home, dir, sizeof dir, "dna/objects");
+	if (err)
+		return err;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && (errno = 0, de = readdir(d))) {
+		if (strlen(de->d_name) != 2)
+			continue;
+		err = cell_home_path(home, sub, sizeof sub,
+				     "dna/objects/%s", de->d_name);
+		if (err)
+			break;
+		o = opendir(sub);
+		if (!o) {
+			if (errno == ENOTDIR || errno == ENOENT)
+				continue;
+			err = -errno;
+			break;
+		}
+		while (!err && (errno = 0, oe = readdir(o))) {
+			if (strlen(oe->d_name) != DNA_HASH_LEN - 2)
+				continue;
+			memcpy(hash, de->d_name, 2);
+			memcpy(hash + 2, oe->d_name, DNA_HASH_LEN - 1);
+			if (dna_hash_valid(hash))
+				err = hashes_add(out, hash);
+		}
+		if (!err && errno)
+			err = -errno;
+		closedir(o);
+	}
+	if (!err && errno)
+		err = -errno;
+	closedir(d);
+	hashes_sort(out);
+	return err;
+}
+
+/* The HASH of every meta/HASH.json, in hash order. */
+static int list_metas(const struct cell_home *home, struct hashes *out)
+{
+	char dir[CELL_PATH_MAX], hash[DNA_HASH_SIZE];
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	err = cell_home_path(home, dir, sizeof dir, "dna/meta");
+	if (err)
+		return err;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && (errno = 0, de = readdir(d))) {
+		if (strlen(de->d_name) != DNA_HASH_LEN + 5 ||
+		    strcmp(de->d_name + DNA_HASH_LEN, ".json"))
+			continue;
+		memcpy(hash, de->d_name, DNA_HASH_LEN);
+		hash[DNA_HASH_LEN] = '\0';
+		if (dna_hash_valid(hash))
+			err = hashes_add(out, hash);
+	}
+	if (!err && errno)
+		err = -errno;
+	closedir(d);
+	hashes_sort(out);
+	return err;
+}
+
+static int each(const struct hashes *h,
+		int (*fn)(void *ctx, const char *hash), void *ctx)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < h->n && !err; i++)
+		err = fn(ctx, hashes_at(h, i));
+	return err;
+}
+
+int dna_objects_each(const struct cell_home *home,
+		     int (*fn)(void *ctx, const char *hash), void *ctx)
+{
+	struct hashes h = { CELL_BUF_INIT(SIZE_MAX / 2), 0 };
+	int err = list_objects(home, &h);
+
+	if (!err)
+		err = each(&h, fn, ctx);
+	cell_buf_release(&h.b);
+	return err;
+}
+
+int dna_metas_each(const struct cell_home *home,
+		   int (*fn)(void *ctx, const char *hash), void *ctx)
+{
+	struct hashes h = { CELL_BUF_INIT(SIZE_MAX / 2), 0 };
+	int err = list_metas(home, &h);
+
+	if (!err)
+		err = each(&h, fn, ctx);
+	cell_buf_release(&h.b);
+	return err;
+}
+
+struct gc {
+	const struct cell_home *home;
+	int dry_run;
+	struct hashes reach;
+	struct dna_gc_result *result;
+};
+
+/* Removes path (counting its size when bytes is not NULL). */
+static int drop(struct gc *gc, const char *path, uint64_t *bytes)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!gc->dry_run && unlink(path) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bytes)
+		*bytes += (uint64_t)st.st_size;
+	return 1;
+}
+
+/* Removes the temp files left in dna/SUB by a crash. */
+static int drop_temps(struct gc *gc, const char *sub)
+{
+	char dir[CELL_PATH_MAX], path[CELL_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int err;
+
+	err = cell_home_path(gc->home, dir, sizeof dir, "dna/%s", sub);
+	if (err)
+		return err;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	while (!err && (errno = 0, de = readdir(d))) {
+		if (!dna_is_temp_name(de->d_name))
+			continue;
+		err = cell_home_path(gc->home, path, sizeof path, "dna/%s/%s",
+				     sub, de->d_name);
+		if (!err)
+			err = drop(gc, path, &gc->result->bytes);
+		if (err > 0)
+			err = 0;
+	}
+	if (!err && errno)
+		err = -errno;
+	closedir(d);
+	return err;
+}
+
+static int mark_ref(void *ctx, const char *name, const char *hash)
+{
+	struct gc *gc = ctx;
+
+	(void)name;
+	/* A ref we cannot read might name any object: collect nothing. */
+	if (!hash)
+		return CELL_ECORRUPT;
+	return hashes_add(&gc->reach, hash);
+}
+
+/* Marks what the cache reaches; drops cache entries that are garbage. */
+static int mark_cache(struct gc *gc)
+{
+	char dir[CELL_PATH_MAX], path[CELL_PATH_MAX], hash[DNA_HASH_SIZE];
+	struct dirent *de;
+	DIR *d;
+	int err;
+
+	err = cell_home_path(gc->home, dir, sizeof dir, "dna/cache");
+	if (err)
+		return err;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && (errno = 0, de = readdir(d))) {
+		if (!dna_hash_valid(de->d_name))
+			continue;
+		err = dna_cache_get(gc->home, de->d_name, hash);
+		if (!err) {
+			err = hashes_add(&gc->reach, hash);
+		} else if (err == CELL_ECORRUPT) {
+			/* The cache is only a shortcut: a bad entry goes. */
+			err = cell_home_path(gc->home, path, sizeof path,
+					     "dna/cache/%s", de->d_name);
+			if (!err)
+				err = drop(gc, path, NULL);
+			if (err > 0)
+				err = 0;
+		} else if (err == -ENOENT) {
+			err = 0;
+		}
+	}
+	if (!err && errno)
+		err = -errno;
+	closedir(d);
+	return err;
+}
+
+static int sweep(struct gc *gc)
+{
+	struct hashes objs = { CELL_BUF_INIT(SIZE_MAX / 2), 0 };
+	struct hashes metas = { CELL_BUF_INIT(SIZE_MAX / 2), 0 };
+	char path[CELL_PATH_MAX], sub[16];
+	const char *hash;
+	size_t i;
+	int err;
+
+	err = list_objects(gc->home, &objs);
+	for (i = 0; !err && i < objs.n; i++) {
+		hash = hashes_at(&objs, i);
+		if (hashes_has(&gc->reach, hash))
+			continue;
+		err = dna_object_path(gc->home, hash, path, sizeof path);
+		if (!err)
+			err = drop(gc, path, &gc->result->bytes);
+		if (err > 0) {
+			gc->result->objects++;
+			err = 0;
+		}
+	}
+	/* Temp files inside objects/ab/, then the emptied ab/ itself. */
+	for (i = 0; !err && i < 256; i++) {
+		snprintf(sub, sizeof sub, "objects/%02zx", i);
+		err = drop_temps(gc, sub);
+		if (!err && !gc->dry_run &&
+		    !cell_home_path(gc->home, path, sizeof path, "dna/%s",
+				    sub))
+			rmdir(path); /* fails harmlessly unless empty */
+	}
+	if (!err)
+		err = list_metas(gc->home, &metas);
+	for (i = 0; !err && i < metas.n; i++) {
+		hash = hashes_at(&metas, i);
+		if (hashes_has(&gc->reach, hash))
+			continue;
+		err = cell_home_path(gc->home, path, sizeof path,
+				     "dna/meta/%s.json", hash);
+		if (!err)
+			err = drop(gc, path, &gc->result->bytes);
+		if (err > 0)
+			err = 0;
+	}
+	cell_buf_release(&objs.b);
+	cell_buf_release(&metas.b);
+	return err;
+}
+
+int dna_gc_flags(const struct cell_home *home, int flags,
+		 struct dna_gc_result *result)
+{
+	static const char *const temp_dirs[] = { "objects", "meta", "refs",
+						 "cache" };
+	struct gc gc = { home, !!(flags & DNA_GC_DRY_RUN),
+			 { CELL_BUF_INIT(SIZE_MAX / 2), 0 }, result };
+	char dir[CELL_PATH_MAX];
+	struct stat st;
+	size_t i;
+	int lock, err;
+
+	result->objects = 0;
+	result->bytes = 0;
+	/* No store yet: nothing to collect, and nothing to create. */
+	err = cell_home_path(home, dir, sizeof dir, "dna");
+	if (err)
+		return err;
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	lock = dna_lock(home, 1);
+	if (lock < 0)
+		return lock;
+	err = dna_refs_scan(home, DNA_REFS_CORRUPT, mark_ref, &gc);
+	if (!err)
+		err = mark_cache(&gc);
+	hashes_sort(&gc.reach);
+	if (!err)
+		err = sweep(&gc);
+	for (i = 0; !err && i < sizeof temp_dirs / sizeof *temp_dirs; i++)
+		err = drop_temps(&gc, temp_dirs[i]);
+	cell_buf_release(&gc.reach.b);
+	dna_unlock(lock);
+	return err;
+}
+
+int dna_gc(const struct cell_home *home, struct dna_gc_result *result)
+{
+	return dna_gc_flags(home, 0, result);
+}

@@ -45,14 +45,6 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-void cli_home(struct cell_home *home)
-{
-	int err = cell_home_init(home, NULL);
-
-	if (err)
-		die("cannot locate CELL_HOME: %s", cell_strerror(err));
-}
-
 static noreturn void unknown_command(const char *name)
 {
 	die_usage("see 'cell --help' for the list of commands",

@@ -69,13 +69,14 @@ static int conn_flush(struct stem_conn *conn)
 			conn->out.len - (size_t)w);
 		conn->out.len -= (size_t)w;
 	}
+	if (conn->eof && !conn->waiting)
+		conn->closing = 1; /* every request read has been answered */
 	if (!conn->out.len && conn->closing) {
 		conn_free(conn);
 		return -1;
 	}
-	want = conn->out.len ? EPOLLOUT : EPOLLIN;
-	if (conn->closing)
-		want = EPOLLOUT;
+	/* After EOF only a hangup matters (reported whatever we ask). */
+	want = conn->out.len ? EPOLLOUT : conn->eof ? 0 : EPOLLIN;
 	if (want != conn->w.events &&
 	    loop_fd_watch(&stem->loop, &conn->w, want) < 0) {
 		conn_free(conn);
@@ -327,14 +328,20 @@ static void on_conn(struct loop *loop, struct loop_fd *w, uint32_t events)
 	ssize_t r;
 
 	(void)loop;
-	if (events & EPOLLIN && !conn->closing) {
+	if (events & EPOLLHUP && conn->waiting) {
+		conn_free(conn); /* gone: the answer has nowhere to go */
+		return;
+	}
+	if (events & EPOLLIN && !conn->closing && !conn->eof) {
 		size_t room = conn->in.max - conn->in.len;
 
 		r = read(conn->fd, buf, room < sizeof buf ? room : sizeof buf);
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (r < 0 && errno != EAGAIN && errno != EINTR) {
 			conn_free(conn);
 			return;
 		}
+		if (r == 0)
+			conn->eof = 1;
 		if (r > 0 && cell_buf_add(&conn->in, buf, (size_t)r) < 0) {
 			conn_free(conn);
 			return;

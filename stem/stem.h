@@ -83,6 +83,7 @@ struct stem_conn {
 	struct cell_buf out;
 	struct stem_cell *waiting;   /* a stop request awaits this cell */
 	int closing;                 /* close once out is flushed */
+	int eof;                     /* the client sent all it will send */
 };
 
 /* One entry of the exec verification cache. */

@@ -88,3 +88,8 @@ frame() {
 control() {
 	frame 0 "$1" | rawclient "$CELL_HOME/stem.sock"
 }
+
+# state_is NAME STATE: for wait_for, which must re-read the file each try.
+state_is() {
+	[ "$(state_of "$1")" = "$2" ]
+}

@@ -20,12 +20,6 @@ static int handle(void *ctx, const void *req, size_t len,
 		  struct cell_buf *reply)
 {
 	(void)ctx;
-#ifdef SLOW_MS
-	struct timespec ts = { SLOW_MS / 1000, (SLOW_MS % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0)
-		;
-#endif
 #ifdef PRINT_LINES
 	for (int i = 0; i < PRINT_LINES; i++)
 		printf("line %d of a request of %zu bytes\n", i, len);
@@ -33,6 +27,15 @@ static int handle(void *ctx, const void *req, size_t len,
 	printf("got %zu bytes\n", len);
 #endif
 	fflush(stdout);
+#ifdef SLOW_MS
+	{
+		struct timespec ts = { SLOW_MS / 1000,
+				       (SLOW_MS % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) < 0)
+			;
+	}
+#endif
 	if (cell_buf_addstr(reply, "echo:") < 0 ||
 	    cell_buf_add(reply, req, len) < 0)
 		return -1;

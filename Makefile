@@ -117,6 +117,8 @@ install: all
 	install -m 0644 include/cell.h $(DESTDIR)$(PREFIX)/include
 	for m in man/*.[1358]; do s=$${m##*.}; \
 		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s; done
+	for t in templates/*/; do d=$(DESTDIR)$(PREFIX)/share/cell/$$t; \
+		install -d $$d && install -m 0644 $$t* $$d; done
 
 clean:
 	rm -rf build bin lib include

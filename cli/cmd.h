@@ -16,6 +16,8 @@
 
 #include "cell.h"
 
+int cmd_mitosis(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 int cmd_dna(int argc, char **argv);
 int cmd_stem(int argc, char **argv);
 int cmd_germinate(int argc, char **argv);

@@ -16,6 +16,8 @@ struct command {
 
 /* Exact names only, so scripts stay stable as commands are added. */
 static const struct command commands[] = {
+	{ "mitosis", cmd_mitosis, "create a new cell from a template" },
+	{ "build", cmd_build, "build the cells under PATH into DNA" },
 	{ "dna", cmd_dna, "list, show, verify and clean the DNA store" },
 	{ "stem", cmd_stem, "run the stem, the daemon that runs cells" },
 	{ "germinate", cmd_germinate, "start cells (or confirm they run)" },

@@ -51,8 +51,9 @@ int dna_object_path(const struct cell_home *home, const char *hash,
 		    char *out, size_t size);
 /*
  * Stores the file src as an object: hashes it, copies it atomically to
- * objects/ab/cdef... with mode 0555 (nothing if already present), and
- * writes its hash to hash. 0 or -errno.
+ * objects/ab/cdef... with mode 0555 (nothing if already present and
+ * intact; a corrupt stored copy is replaced), and writes its hash to
+ * hash. 0 or -errno.
  */
 int dna_object_put(const struct cell_home *home, const char *src,
 		   char hash[DNA_HASH_SIZE]);

@@ -30,6 +30,12 @@ void dna_unlock(int fd);
 int dna_hashfile_read(const char *path, char hash[DNA_HASH_SIZE]);
 int dna_hashfile_write(const char *path, const char *hash);
 
+/*
+ * Hashes everything read from in; when out >= 0 also copies it there, so
+ * a file is read once to store it. 0 or -errno.
+ */
+int dna_hash_fd(int in, int out, char hex[DNA_HASH_SIZE]);
+
 /* sodium_init(), once. 0 or CELL_ECRYPTO. */
 int dna_crypto_init(void);
 

@@ -132,39 +132,31 @@ static int list_metas(const struct cell_home *home, struct hashes *out)
 	return err;
 }
 
-static int each(const struct hashes *h,
+/* Lists with list, then calls fn for each hash in order. */
+static int walk(const struct cell_home *home,
+		int (*list)(const struct cell_home *, struct hashes *),
 		int (*fn)(void *ctx, const char *hash), void *ctx)
 {
+	struct hashes h = { CELL_BUF_INIT(SIZE_MAX / 2), 0 };
 	size_t i;
-	int err = 0;
+	int err = list(home, &h);
 
-	for (i = 0; i < h->n && !err; i++)
-		err = fn(ctx, hashes_at(h, i));
+	for (i = 0; !err && i < h.n; i++)
+		err = fn(ctx, hashes_at(&h, i));
+	cell_buf_release(&h.b);
 	return err;
 }
 
 int dna_objects_each(const struct cell_home *home,
 		     int (*fn)(void *ctx, const char *hash), void *ctx)
 {
-	struct hashes h = { CELL_BUF_INIT(SIZE_MAX / 2), 0 };
-	int err = list_objects(home, &h);
-
-	if (!err)
-		err = each(&h, fn, ctx);
-	cell_buf_release(&h.b);
-	return err;
+	return walk(home, list_objects, fn, ctx);
 }
 
 int dna_metas_each(const struct cell_home *home,
 		   int (*fn)(void *ctx, const char *hash), void *ctx)
 {
-	struct hashes h = { CELL_BUF_INIT(SIZE_MAX / 2), 0 };
-	int err = list_metas(home, &h);
-
-	if (!err)
-		err = each(&h, fn, ctx);
-	cell_buf_release(&h.b);
-	return err;
+	return walk(home, list_metas, fn, ctx);
 }
 
 struct gc {

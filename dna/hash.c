@@ -79,31 +79,60 @@ void dna_hash_bytes(const void *data, size_t len, char hex[DNA_HASH_SIZE])
 	dna_hasher_final(&h, hex);
 }
 
-int dna_hash_file(const char *path, char hex[DNA_HASH_SIZE])
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t r = write(fd, p, len);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+int dna_hash_fd(int in, int out, char hex[DNA_HASH_SIZE])
 {
 	struct dna_hasher h;
 	char chunk[65536];
 	ssize_t r;
-	int fd;
+	int err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	dna_hasher_init(&h);
 	for (;;) {
-		r = read(fd, chunk, sizeof chunk);
+		r = read(in, chunk, sizeof chunk);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
-			close(fd);
-			return (int)r;
+			return -errno;
 		}
 		if (r == 0)
 			break;
 		dna_hasher_add(&h, chunk, (size_t)r);
+		if (out >= 0) {
+			err = write_all(out, chunk, (size_t)r);
+			if (err)
+				return err;
+		}
 	}
-	close(fd);
 	dna_hasher_final(&h, hex);
 	return 0;
+}
+
+int dna_hash_file(const char *path, char hex[DNA_HASH_SIZE])
+{
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = dna_hash_fd(fd, -1, hex);
+	close(fd);
+	return err;
 }

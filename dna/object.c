@@ -30,55 +30,10 @@ int dna_object_path(const struct cell_home *home, const char *hash,
 			      hash + 2);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t r = write(fd, p, len);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Copies in to out, hashing what passes. 0 or -errno. */
-static int copy_hashing(int in, int out, char hash[DNA_HASH_SIZE])
-{
-	struct dna_hasher h;
-	char chunk[65536];
-	ssize_t r;
-	int err;
-
-	dna_hasher_init(&h);
-	for (;;) {
-		r = read(in, chunk, sizeof chunk);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		dna_hasher_add(&h, chunk, (size_t)r);
-		err = write_all(out, chunk, (size_t)r);
-		if (err)
-			return err;
-	}
-	dna_hasher_final(&h, hash);
-	return 0;
-}
-
 /*
  * Moves the filled temp file tmp to the object path of hash. Returns 1
- * when it did, 0 when the object was already stored (same name, same
- * bytes: tmp is left for the caller to remove), or a negative code.
+ * when it did, 0 when the object was already stored intact (tmp is left
+ * for the caller to remove), or a negative code.
  */
 static int install(const struct cell_home *home, const char *tmp,
 		   const char *hash)
@@ -90,10 +45,15 @@ static int install(const struct cell_home *home, const char *tmp,
 	err = dna_object_path(home, hash, path, sizeof path);
 	if (err)
 		return err;
-	if (lstat(path, &st) == 0)
-		return 0;
-	if (errno != ENOENT)
+	if (lstat(path, &st) == 0) {
+		/* Same name, same bytes, unless the stored copy was damaged:
+		 * then the fresh one replaces it (rename is atomic). */
+		err = dna_object_verify(home, hash);
+		if (err != CELL_ECORRUPT)
+			return err;
+	} else if (errno != ENOENT) {
 		return -errno;
+	}
 	snprintf(sub, sizeof sub, "objects/%.2s", hash);
 	err = dna_mkdir(home, sub);
 	if (err)
@@ -129,7 +89,7 @@ int dna_object_put(const struct cell_home *home, const char *src,
 		err = -errno;
 		goto out_lock;
 	}
-	err = copy_hashing(in, out, hash);
+	err = dna_hash_fd(in, out, hash);
 	if (!err && fchmod(out, 0555) < 0)
 		err = -errno;
 	if (!err && fsync(out) < 0)

@@ -9,7 +9,7 @@ build-essential pkg-config
 libsodium-dev libgit2-dev libcjson-dev libseccomp-dev
 libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libcurl4-gnutls-dev
 bats bats-support bats-assert parallel
-mandoc clang libclang-rt-14-dev iproute2 procps
+mandoc clang libclang-rt-14-dev iproute2 procps git jq
 "
 
 missing=""

@@ -1,18 +1,8 @@
 #!/usr/bin/env bats
 # cell dna ls: one line per ref, --json for scripts.
 load helpers
+load dna_helpers
 bats_require_minimum_version 1.5.0
-
-cell_test() { "$REPO/build/rel/cell-test" "$@"; }
-
-# blob FILE SIZE CHAR: SIZE bytes of CHAR.
-blob() { head -c "$2" /dev/zero | tr '\0' "$3" >"$1"; }
-
-meta_of() { echo "$CELL_HOME/dna/meta/$1.json"; }
-
-built_of() {
-	sed -n 's/^[[:space:]]*"built":[[:space:]]*"\(.*\)",$/\1/p' "$(meta_of "$1")"
-}
 
 @test "ls of an empty store prints nothing and exits 0" {
 	run --separate-stderr cell dna ls
@@ -31,8 +21,8 @@ built_of() {
 	run --separate-stderr cell dna ls
 	assert_success
 	expected=$(printf '%-16s %.12s %7s %-20s %s\n' \
-		alpha "$hb" 100B "$(built_of "$hb")" - \
-		zeta "$ha" 16.2K "$(built_of "$ha")" -)
+		alpha "$hb" 100B "$(field_of "$hb" built)" - \
+		zeta "$ha" 16.2K "$(field_of "$ha" built)" -)
 	diff -u <(echo "$expected") <(echo "$output")
 	[ -z "$stderr" ]
 }
@@ -45,7 +35,7 @@ built_of() {
 		"$(meta_of "$h")"
 	run cell dna ls
 	assert_success
-	assert_output "$(printf '%-16s %.12s %7s %-20s %s' echo "$h" 10B "$(built_of "$h")" 0123456+dirty)"
+	assert_output "$(printf '%-16s %.12s %7s %-20s %s' echo "$h" 10B "$(field_of "$h" built)" 0123456+dirty)"
 }
 
 @test "ls --json prints every field in full" {
@@ -54,7 +44,7 @@ built_of() {
 	run --separate-stderr cell dna ls --json
 	assert_success
 	expected=$(printf '[{\n\t\t"name":\t"echo",\n\t\t"hash":\t"%s",\n\t\t"version":\t"1.2.3",\n\t\t"size":\t2048,\n\t\t"built":\t"%s",\n\t\t"commit":\tnull,\n\t\t"dirty":\tfalse\n\t}]' \
-		"$h" "$(built_of "$h")")
+		"$h" "$(field_of "$h" built)")
 	diff -u <(echo "$expected") <(echo "$output")
 }
 
@@ -72,7 +62,7 @@ built_of() {
 	run --separate-stderr cell dna ls
 	assert_failure 1
 	[ "$stderr" = "cell: ref 'bad' is corrupt: it does not hold a hash" ]
-	assert_output "$(printf '%-16s %.12s %7s %-20s %s' good "$h" 10B "$(built_of "$h")" -)"
+	assert_output "$(printf '%-16s %.12s %7s %-20s %s' good "$h" 10B "$(field_of "$h" built)" -)"
 }
 
 @test "ls shows - for a ref whose meta is missing" {
@@ -103,4 +93,17 @@ hint: see 'cell dna --help'" ]
 	CELL_HOME="$BATS_TEST_TMPDIR/file" run --separate-stderr cell dna ls
 	assert_failure 1
 	[ "$stderr" = "cell: cannot list refs in '$BATS_TEST_TMPDIR/file/dna/refs': Not a directory" ]
+}
+
+@test "ls prints a header line on a terminal only" {
+	blob a 10 a
+	h=$(cell_test dna-put echo a)
+	run script -qec "cell dna ls" /dev/null
+	assert_success
+	expected=$(printf '%-16s %-12s %7s %-20s %s\n%-16s %.12s %7s %-20s %s' \
+		NAME HASH SIZE BUILT COMMIT \
+		echo "$h" 10B "$(field_of "$h" built)" -)
+	diff -u <(echo "$expected") <(echo "$output" | tr -d '\r')
+	run cell dna ls
+	refute_line --partial NAME
 }

@@ -1,14 +1,8 @@
 #!/usr/bin/env bats
 # cell dna show: one meta, readable or as JSON.
 load helpers
+load dna_helpers
 bats_require_minimum_version 1.5.0
-
-cell_test() { "$REPO/build/rel/cell-test" "$@"; }
-blob() { head -c "$2" /dev/zero | tr '\0' "$3" >"$1"; }
-meta_of() { echo "$CELL_HOME/dna/meta/$1.json"; }
-field_of() {
-	sed -n "s/^[[:space:]]*\"$2\":[[:space:]]*\"\(.*\)\",\$/\1/p" "$(meta_of "$1")"
-}
 
 # The readable form show prints for blob a stored as echo.
 expected_show() {

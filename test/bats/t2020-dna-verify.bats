@@ -1,12 +1,8 @@
 #!/usr/bin/env bats
 # cell dna verify: rehash objects, check signatures and refs.
 load helpers
+load dna_helpers
 bats_require_minimum_version 1.5.0
-
-cell_test() { "$REPO/build/rel/cell-test" "$@"; }
-blob() { head -c "$2" /dev/zero | tr '\0' "$3" >"$1"; }
-meta_of() { echo "$CELL_HOME/dna/meta/$1.json"; }
-object_of() { echo "$CELL_HOME/dna/objects/${1:0:2}/${1:2}"; }
 
 # Two cells, echo and cat, copies of /bin/true made distinct.
 two_cells() {

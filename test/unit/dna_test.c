@@ -223,6 +223,10 @@ static void test_object_verify_corrupt(void)
 	/* Truncated to nothing is corrupt too. */
 	CHECK_INT(truncate(path, 0), 0);
 	CHECK_INT(dna_object_verify(&home, hash), CELL_ECORRUPT);
+	/* Storing the same bytes again repairs the damaged copy. */
+	store("some executable bytes", bad);
+	CHECK_STR(bad, hash);
+	CHECK_INT(dna_object_verify(&home, hash), 0);
 	unlink(path);
 	CHECK_INT(dna_object_verify(&home, hash), CELL_ENODNA);
 	CHECK_INT(dna_object_verify(&home, "nothex"), CELL_ENODNA);

@@ -1,0 +1,625 @@
+/*
+ * builder.c - cache keys, compiler command lines, and storing results.
+ *
+ * Reproducibility: each build runs with the cell's directory as cwd,
+ * relative source names, -ffile-prefix-map for the cell directory and
+ * the include directory, SOURCE_DATE_EPOCH=0, output into a private
+ * temp directory and a fixed link order (sources, ldflags, libcell, libs,
+ * cJSON). The same sources give the same bytes wherever they sit.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "builder.h"
+#include "fsutil.h"
+#include "workspace.h"
+
+#define KEY_VERSION "cell-build-v1"
+#define WALK_DEPTH_MAX 32
+
+/* What every C cell is compiled with, before the manifest's cflags. */
+static const char *const base_cflags[] = { "-O2", NULL };
+/* Where cell.h appears to be, in debug info and __FILE__. */
+#define INCLUDE_MAPPED "/cell/include"
+
+/* ---- owned argv ---- */
+
+static int argv_add(struct build_argv *a, const char *s)
+{
+	if (a->n + 2 > a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		char **v = realloc(a->v, cap * sizeof *v);
+
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n] = strdup(s);
+	if (!a->v[a->n])
+		return -ENOMEM;
+	a->v[++a->n] = NULL;
+	return 0;
+}
+
+static int argv_addf(struct build_argv *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int argv_addf(struct build_argv *a, const char *fmt, ...)
+{
+	char s[2 * CELL_PATH_MAX + 64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s, sizeof s, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof s)
+		return -ENAMETOOLONG;
+	return argv_add(a, s);
+}
+
+static int argv_add_list(struct build_argv *a, const struct manifest_list *l)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < l->n && !err; i++)
+		err = argv_add(a, l->items[i]);
+	return err;
+}
+
+static void argv_release(struct build_argv *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof *a);
+}
+
+/* ---- sources ---- */
+
+static int add_source(struct build_cell *c, const char *rel)
+{
+	char **v = realloc(c->sources, (c->nsources + 1) * sizeof *v);
+
+	if (!v)
+		return -ENOMEM;
+	c->sources = v;
+	v[c->nsources] = strdup(rel);
+	if (!v[c->nsources])
+		return -ENOMEM;
+	c->nsources++;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+/*
+ * Lists files under abs/rel: *.c directly in the cell directory for the
+ * C builder; for a custom build, every file below it but dot files,
+ * cell.json and the artifact.
+ */
+static int list_sources(struct build_cell *c, const char *rel, int depth)
+{
+	char path[CELL_PATH_MAX], sub[CELL_PATH_MAX];
+	int custom = c->m.build != NULL;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int err = 0;
+
+	if (depth > WALK_DEPTH_MAX)
+		return -ELOOP;
+	if (*rel)
+		err = fs_join(path, sizeof path, c->abs, rel);
+	else if (snprintf(path, sizeof path, "%s", c->abs) >= (int)sizeof path)
+		err = -ENAMETOOLONG;
+	if (err)
+		return err;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)) && !err) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (*rel)
+			err = fs_join(sub, sizeof sub, rel, e->d_name);
+		else if (snprintf(sub, sizeof sub, "%s", e->d_name) >=
+			 (int)sizeof sub)
+			err = -ENAMETOOLONG;
+		if (!err)
+			err = fs_join(path, sizeof path, c->abs, sub);
+		if (err)
+			break;
+		if (lstat(path, &st) < 0) {
+			err = -errno;
+			break;
+		}
+		if (!custom) {
+			/* A name starting with '-' would read as an option. */
+			if (S_ISREG(st.st_mode) && ends_with(sub, ".c") &&
+			    sub[0] != '-')
+				err = add_source(c, sub);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode))
+			err = list_sources(c, sub, depth + 1);
+		else if (S_ISREG(st.st_mode) && strcmp(sub, MANIFEST_FILE) &&
+			 strcmp(sub, c->m.artifact))
+			err = add_source(c, sub);
+	}
+	closedir(d);
+	return err;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int build_cell_load(struct build_cell *c, const char *dir)
+{
+	size_t i;
+	int err;
+
+	memset(c, 0, sizeof *c);
+	cell_buf_init(&c->raw, MANIFEST_MAX);
+	cell_buf_init(&c->error, JOB_OUTPUT_MAX + 4096);
+	job_init(&c->job);
+	c->dir = strdup(dir);
+	if (!c->dir)
+		return -ENOMEM;
+	if (!strcmp(dir, "."))
+		err = snprintf(c->shown, sizeof c->shown, "%s", MANIFEST_FILE) >=
+		      (int)sizeof c->shown ? -ENAMETOOLONG : 0;
+	else
+		err = fs_join(c->shown, sizeof c->shown, dir, MANIFEST_FILE);
+	if (err)
+		return err;
+	if (!realpath(dir, c->abs)) {
+		err = -errno;
+		cell_buf_printf(&c->error, "cannot open '%s': %s", dir,
+				strerror(errno));
+		return err;
+	}
+	err = manifest_load(&c->m, c->abs, c->shown, &c->raw, &c->error);
+	if (err)
+		return err;
+	if (c->m.has_sources) {
+		for (i = 0; i < c->m.sources.n && !err; i++)
+			err = add_source(c, c->m.sources.items[i]);
+	} else {
+		err = list_sources(c, "", 0);
+	}
+	if (err) {
+		cell_buf_printf(&c->error, "cannot list the sources of '%s': %s",
+				dir, cell_strerror(err));
+		return err;
+	}
+	if (!c->nsources && !c->m.build) {
+		cell_buf_printf(&c->error, "%s: no sources: no *.c file in '%s' "
+				"and no 'sources' field", c->shown, dir);
+		return -ENOENT;
+	}
+	qsort(c->sources, c->nsources, sizeof *c->sources, cmp_str);
+	return 0;
+}
+
+void build_cell_release(struct build_cell *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsources; i++)
+		free(c->sources[i]);
+	free(c->sources);
+	manifest_release(&c->m);
+	cell_buf_release(&c->raw);
+	cell_buf_release(&c->error);
+	job_release(&c->job);
+	argv_release(&c->argv);
+	argv_release(&c->env);
+	free(c->dir);
+	memset(c, 0, sizeof *c);
+}
+
+/* ---- cache key ---- */
+
+int builder_key(const struct builder *b, struct build_cell *c)
+{
+	char path[CELL_PATH_MAX], hex[DNA_HASH_SIZE], len[32];
+	struct dna_hasher h;
+	size_t i;
+	int err;
+
+	dna_hasher_init(&h);
+	dna_hasher_addstr(&h, KEY_VERSION);
+	snprintf(len, sizeof len, "%zu", c->raw.len);
+	dna_hasher_addstr(&h, len);
+	dna_hasher_add(&h, cell_buf_str(&c->raw), c->raw.len);
+	for (i = 0; i < c->nsources; i++) {
+		err = fs_join(path, sizeof path, c->abs, c->sources[i]);
+		if (!err)
+			err = dna_hash_file(path, hex);
+		if (err) {
+			cell_buf_reset(&c->error);
+			cell_buf_printf(&c->error, "cannot read '%s/%s': %s",
+					c->dir, c->sources[i],
+					cell_strerror(err));
+			return err;
+		}
+		dna_hasher_addstr(&h, c->sources[i]);
+		dna_hasher_addstr(&h, hex);
+	}
+	dna_hasher_addstr(&h, b->tc->cc);
+	dna_hasher_addstr(&h, b->tc->identity);
+	for (i = 0; base_cflags[i]; i++)
+		dna_hasher_addstr(&h, base_cflags[i]);
+	dna_hasher_addstr(&h, b->tc->libcell_hash);
+	dna_hasher_final(&h, c->key);
+	return 0;
+}
+
+/* ---- cache hits ---- */
+
+/* Points refs/NAME at hash unless it already does. 0 or < 0. */
+static int update_ref(const struct builder *b, const char *name,
+		      const char *hash)
+{
+	char cur[DNA_HASH_SIZE];
+
+	if (dna_ref_read(b->home, name, cur) == 0 && !strcmp(cur, hash))
+		return 0;
+	return dna_ref_write(b->home, name, hash);
+}
+
+/* 1 on a hit (c->hash set), 0 on a miss. */
+static int cache_hit(const struct builder *b, struct build_cell *c)
+{
+	char path[CELL_PATH_MAX];
+
+	if (dna_cache_get(b->home, c->key, c->hash))
+		return 0;
+	if (dna_object_path(b->home, c->hash, path, sizeof path) ||
+	    access(path, F_OK) < 0)
+		return 0;
+	return 1;
+}
+
+static void fail(struct build_cell *c, const char *fmt, const char *arg,
+		 int err)
+{
+	cell_buf_reset(&c->error);
+	cell_buf_printf(&c->error, fmt, arg, cell_strerror(err));
+	c->status = BUILD_FAILED;
+}
+
+/* ---- one build ---- */
+
+static int prepare_c(const struct builder *b, struct build_cell *c)
+{
+	const struct toolchain *tc = b->tc;
+	size_t i;
+	int err;
+
+	err = fs_join(c->out, sizeof c->out, c->tmpdir, c->m.name);
+	if (!err)
+		err = argv_add(&c->argv, tc->cc);
+	for (i = 0; base_cflags[i] && !err; i++)
+		err = argv_add(&c->argv, base_cflags[i]);
+	if (!err)
+		err = argv_add_list(&c->argv, &c->m.cflags);
+	if (!err)
+		err = argv_addf(&c->argv, "-ffile-prefix-map=%s=.", c->abs);
+	if (!err)
+		err = argv_addf(&c->argv, "-ffile-prefix-map=%s=%s",
+				tc->include_dir, INCLUDE_MAPPED);
+	if (!err)
+		err = argv_add(&c->argv, "-I");
+	if (!err)
+		err = argv_add(&c->argv, tc->include_dir);
+	for (i = 0; i < c->nsources && !err; i++)
+		err = argv_add(&c->argv, c->sources[i]);
+	if (!err)
+		err = argv_add(&c->argv, "-o");
+	if (!err)
+		err = argv_add(&c->argv, c->out);
+	if (!err)
+		err = argv_add_list(&c->argv, &c->m.ldflags);
+	if (!err)
+		err = argv_add(&c->argv, tc->libcell);
+	if (!err)
+		err = argv_add_list(&c->argv, &c->m.libs);
+	if (!err)
+		err = argv_add(&c->argv, "-lcjson");
+	return err;
+}
+
+static int prepare_custom(const struct builder *b, struct build_cell *c)
+{
+	const struct toolchain *tc = b->tc;
+	int err;
+
+	err = fs_join(c->out, sizeof c->out, c->abs, c->m.artifact);
+	if (!err)
+		err = argv_add(&c->argv, "/bin/sh");
+	if (!err)
+		err = argv_add(&c->argv, "-c");
+	if (!err)
+		err = argv_add(&c->argv, c->m.build);
+	if (!err)
+		err = argv_addf(&c->env, "CELL_INCLUDE=%s", tc->include_dir);
+	if (!err)
+		err = argv_addf(&c->env, "CELL_LIBCELL=%s", tc->libcell);
+	if (!err)
+		err = argv_addf(&c->env, "CC=%s", tc->cc);
+	return err;
+}
+
+/* Sets up c's job: temp dir, argv, environment. */
+static int prepare(const struct builder *b, struct build_cell *c)
+{
+	const char *tmp = getenv("TMPDIR");
+	int err;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (snprintf(c->tmpdir, sizeof c->tmpdir, "%s/cell-build.XXXXXX",
+		     tmp) >= (int)sizeof c->tmpdir)
+		return -ENAMETOOLONG;
+	if (!mkdtemp(c->tmpdir)) {
+		c->tmpdir[0] = '\0';
+		return -errno;
+	}
+	err = argv_add(&c->env, "SOURCE_DATE_EPOCH=0");
+	if (!err)
+		err = c->m.build ? prepare_custom(b, c) : prepare_c(b, c);
+	if (err)
+		return err;
+	c->job.argv = c->argv.v;
+	c->job.env = c->env.v;
+	c->job.cwd = c->abs;
+	c->job.data = c;
+	return 0;
+}
+
+/* Removes the private temp dir (flat: the compiler writes one file). */
+static void cleanup(struct build_cell *c)
+{
+	char path[CELL_PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (!c->tmpdir[0])
+		return;
+	d = opendir(c->tmpdir);
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			    !fs_join(path, sizeof path, c->tmpdir, e->d_name))
+				unlink(path);
+		closedir(d);
+	}
+	rmdir(c->tmpdir);
+	c->tmpdir[0] = '\0';
+}
+
+static cJSON *source_json(const struct build_cell *c)
+{
+	struct workspace_source si;
+	cJSON *s = cJSON_CreateObject();
+
+	if (!s)
+		return NULL;
+	if (workspace_source_info(c->abs, &si, NULL) == 0) {
+		cJSON_AddStringToObject(s, "repo", si.repo);
+		cJSON_AddStringToObject(s, "path", si.path);
+		if (si.commit[0])
+			cJSON_AddStringToObject(s, "commit", si.commit);
+		else
+			cJSON_AddNullToObject(s, "commit");
+		cJSON_AddBoolToObject(s, "dirty", si.dirty);
+	} else {
+		/* Outside git (or unreadable): where it came from is unknown. */
+		cJSON_AddNullToObject(s, "repo");
+		cJSON_AddNullToObject(s, "path");
+		cJSON_AddNullToObject(s, "commit");
+		cJSON_AddBoolToObject(s, "dirty", 1);
+	}
+	return s;
+}
+
+/* meta/HASH.json as meta.c documents it. *out owned by the caller. */
+static int make_meta(struct builder *b, struct build_cell *c, off_t size,
+		     cJSON **out)
+{
+	char built[32], pub[DNA_KEY_TEXT_SIZE], sig[DNA_SIG_TEXT_SIZE];
+	cJSON *meta, *sigs, *one, *manifest;
+	struct tm tm;
+	time_t now = time(NULL);
+	int err;
+
+	err = dna_sign(&b->key, c->m.name, c->hash, sig);
+	if (err)
+		return err;
+	dna_key_format(b->key.pk, pub);
+	gmtime_r(&now, &tm);
+	strftime(built, sizeof built, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	meta = cJSON_CreateObject();
+	manifest = cJSON_Duplicate(c->m.json, 1);
+	sigs = cJSON_CreateArray();
+	one = cJSON_CreateObject();
+	if (!meta || !manifest || !sigs || !one) {
+		cJSON_Delete(meta);
+		cJSON_Delete(manifest);
+		cJSON_Delete(sigs);
+		cJSON_Delete(one);
+		return -ENOMEM;
+	}
+	cJSON_AddStringToObject(meta, "name", c->m.name);
+	if (c->m.version)
+		cJSON_AddStringToObject(meta, "version", c->m.version);
+	else
+		cJSON_AddNullToObject(meta, "version");
+	cJSON_AddStringToObject(meta, "hash", c->hash);
+	cJSON_AddNumberToObject(meta, "size", (double)size);
+	cJSON_AddItemToObject(meta, "source", source_json(c));
+	cJSON_AddStringToObject(meta, "toolchain", b->tc->identity);
+	cJSON_AddStringToObject(meta, "built", built);
+	cJSON_AddStringToObject(meta, "cache_key", c->key);
+	cJSON_AddItemToObject(meta, "manifest", manifest);
+	cJSON_AddStringToObject(one, "key", pub);
+	cJSON_AddStringToObject(one, "sig", sig);
+	cJSON_AddItemToArray(sigs, one);
+	cJSON_AddItemToObject(meta, "signatures", sigs);
+	*out = meta;
+	return 0;
+}
+
+/* Object, meta, cache entry, then ref: the ref comes last. */
+static void store(struct builder *b, struct build_cell *c)
+{
+	struct stat st;
+	cJSON *meta = NULL;
+	int err = 0;
+
+	if (stat(c->out, &st) < 0)
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EISDIR;
+	if (err) {
+		fail(c, "build did not produce '%s': %s",
+		     c->m.build ? c->m.artifact : c->m.name, err);
+		return;
+	}
+	err = dna_object_put(b->home, c->out, c->hash);
+	if (err) {
+		fail(c, "cannot store '%s': %s", c->out, err);
+		return;
+	}
+	if (!b->have_key) {
+		err = dna_key_load_or_create(b->home, &b->key);
+		if (err) {
+			fail(c, "cannot load the node key in '%s': %s",
+			     b->home->dir, err);
+			return;
+		}
+		b->have_key = 1;
+	}
+	err = make_meta(b, c, st.st_size, &meta);
+	if (!err)
+		err = dna_meta_write(b->home, c->hash, meta);
+	cJSON_Delete(meta);
+	if (err) {
+		fail(c, "cannot write the meta of '%s': %s", c->m.name, err);
+		return;
+	}
+	err = dna_cache_put(b->home, c->key, c->hash);
+	if (err) {
+		fail(c, "cannot write the build cache of '%s': %s", c->m.name,
+		     err);
+		return;
+	}
+	err = update_ref(b, c->m.name, c->hash);
+	if (err) {
+		fail(c, "cannot write the ref of '%s': %s", c->m.name, err);
+		return;
+	}
+	c->status = BUILD_BUILT;
+}
+
+/* The job ended: why it failed, or store what it made. */
+static void job_done(void *ctx, struct job *j)
+{
+	struct builder *b = ctx;
+	struct build_cell *c = j->data;
+	const char *tool = c->m.build ? "build command" : "compiler";
+
+	cell_buf_reset(&c->error);
+	if (j->spawn_err)
+		cell_buf_printf(&c->error, "cannot run the %s: %s", tool,
+				cell_strerror(j->spawn_err));
+	else if (WIFSIGNALED(j->status))
+		cell_buf_printf(&c->error, "%s killed by signal %d", tool,
+				WTERMSIG(j->status));
+	else if (WEXITSTATUS(j->status))
+		cell_buf_printf(&c->error, "%s exited with status %d", tool,
+				WEXITSTATUS(j->status));
+	if (c->error.len) {
+		c->status = BUILD_FAILED;
+		if (j->output.len)
+			cell_buf_printf(&c->error, "\n%s%s",
+					cell_buf_str(&j->output),
+					j->truncated ? "[output truncated]\n"
+						     : "");
+	} else {
+		store(b, c);
+	}
+	cleanup(c);
+	c->seconds = j->seconds;
+	if (b->report)
+		b->report(b->report_ctx, c);
+}
+
+int builder_run(struct builder *b, struct build_cell **cells, size_t n)
+{
+	struct job **jobs;
+	size_t i, njobs = 0;
+	int failed = 0, err;
+
+	jobs = calloc(n ? n : 1, sizeof *jobs);
+	if (!jobs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct build_cell *c = cells[i];
+		double t0 = jobs_now();
+
+		err = builder_key(b, c);
+		if (err) {
+			c->status = BUILD_FAILED;
+		} else if (cache_hit(b, c)) {
+			err = update_ref(b, c->m.name, c->hash);
+			c->status = BUILD_CACHED;
+			if (err)
+				fail(c, "cannot write the ref of '%s': %s",
+				     c->m.name, err);
+		} else {
+			err = prepare(b, c);
+			if (err) {
+				fail(c, "cannot prepare the build of '%s': %s",
+				     c->m.name, err);
+				cleanup(c);
+			} else {
+				jobs[njobs++] = &c->job;
+				continue;
+			}
+		}
+		c->seconds = jobs_now() - t0;
+		if (b->report)
+			b->report(b->report_ctx, c);
+	}
+	err = jobs_run(jobs, njobs, b->jobs, job_done, b);
+	free(jobs);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		failed += cells[i]->status == BUILD_FAILED;
+	return failed;
+}

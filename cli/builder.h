@@ -1,0 +1,90 @@
+/*
+ * builder.h - turns cells into DNA: cache keys, compiler command lines,
+ * parallel builds, and storing each result (object, meta, cache entry,
+ * ref, in that order, so a ref never points at a partial object).
+ *
+ * Cache key = BLAKE2b over the manifest bytes, the sorted source paths
+ * and their bytes, the compiler and its identity, the base flags, and
+ * libcell's own hash. A hit (cache entry whose object is present) skips
+ * the compiler.
+ */
+#ifndef CELL_BUILDER_H
+#define CELL_BUILDER_H
+
+#include "cell.h"
+#include "dna.h"
+#include "jobs.h"
+#include "manifest.h"
+#include "toolchain.h"
+
+enum build_status {
+	BUILD_PENDING,
+	BUILD_CACHED,
+	BUILD_BUILT,
+	BUILD_FAILED,
+};
+
+/* An argv whose strings it owns. */
+struct build_argv {
+	char **v;
+	size_t n, cap;
+};
+
+struct build_cell {
+	char *dir;                     /* as shown: "cells/echo" (owned) */
+	char shown[CELL_PATH_MAX];     /* dir/cell.json, for messages */
+	char abs[CELL_PATH_MAX];       /* dir, resolved */
+	struct cell_buf raw;           /* the cell.json bytes */
+	struct manifest m;
+	char **sources;                /* sorted, relative to dir (owned) */
+	size_t nsources;
+	char key[DNA_HASH_SIZE];
+	char hash[DNA_HASH_SIZE];      /* the result, when cached or built */
+	enum build_status status;
+	double seconds;
+	struct cell_buf error;         /* why it failed, then tool output */
+
+	/* While building. */
+	struct job job;
+	struct build_argv argv;
+	struct build_argv env;
+	char tmpdir[CELL_PATH_MAX];
+	char out[CELL_PATH_MAX];       /* what the build produces */
+};
+
+struct builder {
+	const struct cell_home *home;
+	const struct toolchain *tc;
+	int jobs;
+	struct dna_key key;            /* loaded at the first miss */
+	int have_key;
+	/* Called once per cell when its status is final. */
+	void (*report)(void *ctx, struct build_cell *c);
+	void *report_ctx;
+};
+
+/*
+ * Loads the cell in dir: its manifest and the list of its sources
+ * (manifest "sources", else *.c in dir; for a custom build every file
+ * under dir but the artifact and dot files). On failure c->error holds
+ * one line naming the file. c is released with build_cell_release()
+ * either way. Returns 0, CELL_EJSON, -ENOENT, -ENOMEM, -errno.
+ */
+int build_cell_load(struct build_cell *c, const char *dir);
+void build_cell_release(struct build_cell *c);
+
+/*
+ * Computes c's cache key. Needs b->tc identified. Returns 0 or -errno
+ * (a source became unreadable), with c->error set.
+ */
+int builder_key(const struct builder *b, struct build_cell *c);
+
+/*
+ * Builds cells[0..n): keys, cache lookups, then every miss with at most
+ * b->jobs compilers at once. Each cell ends CACHED, BUILT or FAILED and
+ * is reported through b->report. Returns the number of failed cells, or
+ * -errno when the job runner itself failed.
+ */
+int builder_run(struct builder *b, struct build_cell **cells, size_t n);
+
+#endif

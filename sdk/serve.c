@@ -30,6 +30,7 @@
 #include "cell.h"
 #include "decode.h"
 #include "fsutil.h"
+#include "unixsock.h"
 
 #define READ_MIN (64u << 10)   /* smallest read we ask for */
 #define OUT_HIGH (256u << 10)  /* unsent bytes past which we stop reading */
@@ -136,21 +137,15 @@ static int listen_fds(void)
 }
 
 /* Is something accepting on path? 1 yes, 0 no (stale), -errno. */
-static int socket_live(const struct sockaddr_un *sa)
+static int socket_live(const char *path)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+	int fd = unixsock_connect(path);
 
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
-	if (r == 0)
-		r = 1;
-	else if (errno == ECONNREFUSED)
-		r = 0;
-	else
-		r = -errno;
-	close(fd);
-	return r;
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return fd == -ECONNREFUSED ? 0 : fd;
 }
 
 /*
@@ -178,9 +173,9 @@ static int bind_socket(struct server *srv, const char *name)
 	err = fs_mkdir_p(run, 0700);
 	if (err)
 		return err;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, srv->path, strlen(srv->path) + 1);
+	err = unixsock_addr(&sa, srv->path);
+	if (err)
+		return err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -188,7 +183,7 @@ static int bind_socket(struct server *srv, const char *name)
 		err = -errno;
 		if (err != -EADDRINUSE)
 			goto fail;
-		live = socket_live(&sa);
+		live = socket_live(srv->path);
 		if (live != 0) {
 			err = live > 0 ? -EADDRINUSE : live;
 			goto fail;

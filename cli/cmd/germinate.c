@@ -13,7 +13,7 @@
 #include "options.h"
 #include "usage.h"
 
-static const char usage[] = "cell germinate NAME...";
+static const char usage[] = "cell germinate NAME ...";
 
 /* {"op": op, "name": name}, caller frees. NULL when out of memory. */
 static char *request(const char *op, const char *name)

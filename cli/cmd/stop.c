@@ -24,7 +24,7 @@
 #include "runinfo.h"
 #include "usage.h"
 
-static const char usage[] = "cell stop [--all] [NAME...]";
+static const char usage[] = "cell stop [--all] [NAME ...]";
 
 /* The stem's control socket, or -1 when no stem runs (none is started). */
 static int stem_running(const struct cell_home *home)

@@ -55,7 +55,7 @@ load runtime
 
 @test "ps shows failed and restarting cells" {
 	put_cell flaky '{"name":"flaky","version":"1","restart":"no"}' -DEXIT_CODE=2
-	put_cell slowfail '' -DEXIT_CODE=2
+	put_cell slowfail '' -DEXIT_CODE=4 # other bytes, so its own meta
 	CELL_STEM_BACKOFF_MS=600000 start_stem
 	run cell germinate flaky slowfail
 	wait_for state_is flaky failed

@@ -8,10 +8,19 @@ cd "$(dirname "$0")/.."
 N=${N:-200}
 tmp=$(mktemp -d)
 export CELL_HOME="$tmp/home"
-trap 'kill $(cat "$CELL_HOME/stem.pid" 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
+cleanup() {
+	pid=$(cat "$CELL_HOME/stem.pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+		# It stops its cells and writes their state before it exits.
+		while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 cc -O2 -Iinclude -Isdk -o "$tmp/echo" test/bats/cells/testcell.c lib/libcell.a
-cc -O2 -Iinclude -Isdk -o "$tmp/coldstart" bench/coldstart.c lib/libcell.a
+cc -O2 -Iinclude -Isdk -o "$tmp/coldstart" bench/coldstart.c lib/libcell.a \
+	$(pkg-config --libs libcjson)
 build/rel/cell-test dna-put echo "$tmp/echo" >/dev/null
 export CELL_STEM="$PWD/bin/cell-stem"
 

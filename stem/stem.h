@@ -47,7 +47,8 @@ struct stem_cell {
 	int exec_rd;                 /* CLOEXEC pipe: EOF means exec worked */
 	struct loop_fd exec_w;
 	struct loop_timer timer;     /* backoff restart, or stop grace */
-	struct loop_timer persist;   /* writes run/NAME.json after replies */
+	struct loop_timer persist;   /* writes run/NAME.json, coalesced */
+	pid_t pid_written;           /* what run/NAME.pid holds (0: none) */
 	char hash[DNA_HASH_SIZE];
 	char cause[STEM_CAUSE_MAX];  /* why it last failed, "" if it did not */
 	enum restart_policy policy;
@@ -176,8 +177,11 @@ int verify_object(struct stem *stem, const char *path, const char *hash);
 void verify_release(struct stem *stem);
 
 /* runstate.c: run/NAME.json and run/NAME.pid. */
-/* Writes the cell's state files (tmp + rename). 0 or -errno. */
-int runstate_write(const struct stem *stem, const struct stem_cell *cell);
+/*
+ * Writes run/NAME.json, and run/NAME.pid when the pid changed (tmp +
+ * rename; removed when there is no process). 0 or -errno.
+ */
+int runstate_write(const struct stem *stem, struct stem_cell *cell);
 /* Removes run/NAME.pid (the json stays, saying "stopped"). */
 void runstate_remove_pid(const struct stem *stem, const char *name);
 

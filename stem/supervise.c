@@ -64,9 +64,22 @@ static void on_persist(struct loop *loop, struct loop_timer *t)
 }
 
 /*
- * The only place a cell changes state. The state files are written by a
- * timer due now, which runs after this loop pass's replies went out.
+ * State files are written right after the loop pass's replies went out,
+ * except for starting -> running, a refinement that follows a moment
+ * later: it may wait this long, so that a burst of transitions costs one
+ * write, away from the caller's cold start. Stops write at once, before
+ * they are answered.
  */
+#define SUPERVISE_PERSIST_MS 20
+
+/* Writes the state files now (a stop is answered only after this). */
+static void persist_now(struct stem_cell *cell)
+{
+	loop_timer_cancel(&cell->stem->loop, &cell->persist);
+	on_persist(&cell->stem->loop, &cell->persist);
+}
+
+/* The only place a cell changes state. */
 static int transition(struct stem_cell *cell, enum fsm_event ev)
 {
 	int next = fsm_next(cell->state, ev);
@@ -82,7 +95,9 @@ static int transition(struct stem_cell *cell, enum fsm_event ev)
 		 fsm_state_name((enum fsm_state)next));
 	cell->state = (enum fsm_state)next;
 	cell->since = time(NULL);
-	loop_timer_in(&cell->stem->loop, &cell->persist, 0);
+	if (!cell->persist.armed)
+		loop_timer_in(&cell->stem->loop, &cell->persist,
+			      ev == FSM_EV_EXECED ? SUPERVISE_PERSIST_MS : 0);
 	return 0;
 }
 
@@ -415,7 +430,7 @@ static void finish_stop(struct stem_cell *cell)
 	struct stem *stem = cell->stem;
 
 	close_listen(cell, 1);
-	runstate_remove_pid(stem, cell->name);
+	persist_now(cell);
 	/* The logger ends at EOF, once the last writer is gone. */
 	if (cell->log_wr >= 0)
 		close(cell->log_wr);

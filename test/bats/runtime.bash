@@ -46,8 +46,10 @@ start_stem() {
 	track_pid "$(cat "$CELL_HOME/stem.pid")"
 }
 
-# pid_of NAME: the pid the stem recorded for a cell.
+# pid_of NAME: the pid the stem recorded for a cell. The stem writes it
+# just after answering, so a fast client may look before it is there.
 pid_of() {
+	wait_for test -s "$CELL_HOME/run/$1.pid"
 	cat "$CELL_HOME/run/$1.pid"
 }
 

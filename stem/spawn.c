@@ -129,44 +129,46 @@ int spawn_cell(struct stem *stem, struct stem_cell *cell, const char *path)
 	return 0;
 }
 
-int spawn_logger(struct stem *stem, struct stem_cell *cell)
+int spawn_log_pipe(struct stem_cell *cell)
 {
-	int p[2], err;
-	pid_t pid;
+	int p[2];
 
 	if (cell->log_wr >= 0)
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
+	cell->log_rd = p[0];
+	cell->log_wr = p[1];
+	return 0;
+}
+
+int spawn_logger(struct stem *stem, struct stem_cell *cell)
+{
+	pid_t pid;
+
+	if (cell->log_rd < 0)
+		return 0;
 	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(p[0]);
-		close(p[1]);
-		return err;
-	}
+	if (pid < 0)
+		return -errno;
 	if (pid == 0) {
 		child_reset_signals();
 		/* Its own session: a signal to the stem's group spares it. */
 		setsid();
-		if (dup2(p[0], 0) < 0)
+		if (dup2(cell->log_rd, 0) < 0)
 			_exit(127);
 		/*
-		 * No exec (cold starts stay cheap): the same code as
-		 * `cell-stem --logger NAME`, after dropping every fd of the
-		 * stem, stem.lock's included, so the logger holds nothing
-		 * but its pipe.
+		 * No exec (cheap): the same code as `cell-stem --logger
+		 * NAME`, after dropping every fd of the stem, stem.lock's
+		 * and the pipe's write end included, so the logger holds
+		 * nothing but its pipe and sees EOF when the cell is gone.
 		 */
 		syscall(SYS_close_range, 3, ~0U, 0);
 		_exit(logger_main(&stem->home, cell->name));
 	}
-	close(p[0]);
-	cell->log_wr = p[1];
-	err = watch_child(&cell->logger, pid);
-	if (err) {
-		/* It ends by itself on EOF; we just cannot reap it early. */
-		cell->logger.pid = 0;
-		return 0;
-	}
+	close(cell->log_rd);
+	cell->log_rd = -1;
+	if (watch_child(&cell->logger, pid) < 0)
+		cell->logger.pid = 0; /* it ends at EOF; we cannot reap it early */
 	return 0;
 }

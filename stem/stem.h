@@ -42,6 +42,8 @@ struct stem_cell {
 	struct stem_child proc;      /* pid 0 when no process */
 	struct stem_child logger;    /* pid 0 when none */
 	int log_wr;                  /* write end of the logger's pipe */
+	int log_rd;                  /* its read end, until a logger has it */
+	struct loop_timer logger_timer; /* forks the logger after the reply */
 	int listen_fd;               /* run/NAME.sock, -1 when not bound */
 	struct loop_fd listen_w;     /* watched while no process accepts */
 	int exec_rd;                 /* CLOEXEC pipe: EOF means exec worked */
@@ -50,6 +52,7 @@ struct stem_cell {
 	struct loop_timer persist;   /* writes run/NAME.json, coalesced */
 	pid_t pid_written;           /* what run/NAME.pid holds (0: none) */
 	char hash[DNA_HASH_SIZE];
+	int manifest_loaded;         /* policy and idle_exit are hash's */
 	char cause[STEM_CAUSE_MAX];  /* why it last failed, "" if it did not */
 	enum restart_policy policy;
 	uint64_t idle_exit_ms;       /* 0: no idle exit */
@@ -162,7 +165,12 @@ void supervise_release(struct stem *stem);
  * pidfd) and cell->exec_rd. 0 or -errno.
  */
 int spawn_cell(struct stem *stem, struct stem_cell *cell, const char *path);
-/* Starts a logger for cell if none runs (cell->log_wr). 0 or -errno. */
+/* Makes the cell's log pipe if it has none. 0 or -errno. */
+int spawn_log_pipe(struct stem_cell *cell);
+/*
+ * Forks the logger reading the pipe's read end, if no logger has it yet;
+ * sets cell->logger. 0 or -errno.
+ */
 int spawn_logger(struct stem *stem, struct stem_cell *cell);
 /* The logger's main: cell-stem --logger NAME. Returns an exit status. */
 int logger_main(const struct cell_home *home, const char *name);

@@ -53,9 +53,14 @@ struct stem_cell *supervise_find(struct stem *stem, const char *name)
 static void on_persist(struct loop *loop, struct loop_timer *t)
 {
 	struct stem_cell *cell = t->ctx;
+	struct proc_stat ps;
 	int err;
 
 	(void)loop;
+	/* Read here, off the cold start: it names the process for good. */
+	if (cell->proc.pid && !cell->starttime &&
+	    proc_stat_read(cell->proc.pid, &ps) == 0)
+		cell->starttime = ps.starttime;
 	err = runstate_write(cell->stem, cell);
 	if (err)
 		stem_log(cell->stem, STEM_LOG_ERROR,
@@ -102,6 +107,7 @@ static int transition(struct stem_cell *cell, enum fsm_event ev)
 }
 
 static void on_timer(struct loop *loop, struct loop_timer *t);
+static void on_logger_timer(struct loop *loop, struct loop_timer *t);
 
 static struct stem_cell *cell_new(struct stem *stem, const char *name)
 {
@@ -115,6 +121,7 @@ static struct stem_cell *cell_new(struct stem *stem, const char *name)
 	c->proc.pidfd = -1;
 	c->logger.pidfd = -1;
 	c->log_wr = -1;
+	c->log_rd = -1;
 	c->listen_fd = -1;
 	c->exec_rd = -1;
 	c->policy = RESTART_ON_FAILURE;
@@ -122,6 +129,7 @@ static struct stem_cell *cell_new(struct stem *stem, const char *name)
 	loop_fd_init(&c->listen_w, -1, on_listen, c);
 	loop_timer_init(&c->timer, on_timer, c);
 	loop_timer_init(&c->persist, on_persist, c);
+	loop_timer_init(&c->logger_timer, on_logger_timer, c);
 	backoff_init(&c->backoff);
 	if (stem->backoff_base_ms)
 		c->backoff.base_ms = stem->backoff_base_ms;
@@ -161,12 +169,18 @@ static int load_dna(struct stem_cell *cell)
 {
 	struct stem *stem = cell->stem;
 	const cJSON *man, *v;
+	char hash[DNA_HASH_SIZE];
 	cJSON *meta = NULL;
 	int err;
 
-	err = dna_ref_read(&stem->home, cell->name, cell->hash);
+	err = dna_ref_read(&stem->home, cell->name, hash);
 	if (err)
 		return err;
+	/* Same DNA as last time: same manifest, no need to read it. */
+	if (cell->manifest_loaded && !strcmp(hash, cell->hash))
+		return 0;
+	memcpy(cell->hash, hash, sizeof hash);
+	cell->manifest_loaded = 1;
 	cell->policy = RESTART_ON_FAILURE;
 	cell->idle_exit_ms = 0;
 	err = dna_meta_read(&stem->home, cell->hash, &meta);
@@ -435,6 +449,10 @@ static void finish_stop(struct stem_cell *cell)
 	if (cell->log_wr >= 0)
 		close(cell->log_wr);
 	cell->log_wr = -1;
+	if (cell->log_rd >= 0)
+		close(cell->log_rd);
+	cell->log_rd = -1;
+	loop_timer_cancel(&stem->loop, &cell->logger_timer);
 	loop_timer_cancel(&stem->loop, &cell->timer);
 	stem_log(stem, STEM_LOG_INFO, "cell '%s' stopped", cell->name);
 	control_stop_done(stem, cell);
@@ -579,17 +597,8 @@ static void on_timer(struct loop *loop, struct loop_timer *t)
 
 static int watch_proc(struct stem_cell *cell)
 {
-	struct stem *stem = cell->stem;
-	struct proc_stat ps;
-	int err;
-
 	loop_fd_init(&cell->proc.w, cell->proc.pidfd, on_exit_cb, cell);
-	err = loop_fd_watch(&stem->loop, &cell->proc.w, EPOLLIN);
-	if (err)
-		return err;
-	if (proc_stat_read(cell->proc.pid, &ps) == 0)
-		cell->starttime = ps.starttime;
-	return 0;
+	return loop_fd_watch(&cell->stem->loop, &cell->proc.w, EPOLLIN);
 }
 
 static void on_logger_exit(struct loop *loop, struct loop_fd *w,
@@ -611,13 +620,29 @@ static void on_logger_exit(struct loop *loop, struct loop_fd *w,
 	}
 }
 
-static void watch_logger(struct stem_cell *cell)
+/*
+ * The logger is forked after the caller has its reply: until then the
+ * pipe holds what the cell prints.
+ */
+static void on_logger_timer(struct loop *loop, struct loop_timer *t)
 {
+	struct stem_cell *cell = t->ctx;
+	int err;
+
+	err = spawn_logger(cell->stem, cell);
+	if (err) {
+		stem_log(cell->stem, STEM_LOG_ERROR,
+			 "cell '%s': cannot start its logger: %s", cell->name,
+			 cell_strerror(err));
+		return;
+	}
 	if (cell->logger.pidfd < 0 || cell->logger.w.added)
 		return;
 	loop_fd_init(&cell->logger.w, cell->logger.pidfd, on_logger_exit,
 		     cell);
-	loop_fd_watch(&cell->stem->loop, &cell->logger.w, EPOLLIN);
+	if (loop_fd_watch(loop, &cell->logger.w, EPOLLIN) < 0)
+		stem_log(cell->stem, STEM_LOG_ERROR,
+			 "cell '%s': cannot watch its logger", cell->name);
 }
 
 /* From stopped, backoff or failed: a new process on the kept socket. */
@@ -664,9 +689,7 @@ static void start(struct stem_cell *cell)
 		start_failed(cell);
 		return;
 	}
-	err = spawn_logger(stem, cell);
-	if (!err)
-		watch_logger(cell);
+	err = spawn_log_pipe(cell);
 	if (!err)
 		err = spawn_cell(stem, cell, obj);
 	if (!err)
@@ -683,6 +706,8 @@ static void start(struct stem_cell *cell)
 	if (loop_fd_watch(&stem->loop, &cell->exec_w, EPOLLIN) < 0)
 		close_exec_pipe(cell); /* the exit still tells us everything */
 	cell->started_ms = now_ms();
+	if (cell->log_rd >= 0)
+		loop_timer_in(&stem->loop, &cell->logger_timer, 0);
 	stem_log(stem, STEM_LOG_INFO, "cell '%s' started pid %d dna %.12s",
 		 cell->name, (int)cell->proc.pid, cell->hash);
 }
@@ -828,6 +853,9 @@ void supervise_release(struct stem *stem)
 		next = c->next;
 		loop_timer_cancel(&stem->loop, &c->timer);
 		loop_timer_cancel(&stem->loop, &c->persist);
+		loop_timer_cancel(&stem->loop, &c->logger_timer);
+		if (c->log_rd >= 0)
+			close(c->log_rd);
 		close_exec_pipe(c);
 		close_child(stem, &c->proc);
 		close_child(stem, &c->logger);

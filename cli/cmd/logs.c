@@ -73,6 +73,15 @@ static void drain(int fd)
 	fflush(stdout);
 }
 
+/* 1 if path still names the file open as fd. */
+static int same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static noreturn void follow(const char *dir, const char *file,
 			    const char *path, int fd)
 {
@@ -83,7 +92,13 @@ static noreturn void follow(const char *dir, const char *file,
 	if (in < 0 || inotify_add_watch(in, dir, IN_MODIFY | IN_CREATE |
 					IN_MOVED_TO) < 0)
 		die_errno("cannot watch '%s'", dir);
-	if (fd < 0) /* not there yet: it may appear now */
+	/* Rotated or created before the watch existed: catch up. */
+	if (fd >= 0 && !same_file(fd, path)) {
+		drain(fd);
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		drain(fd);

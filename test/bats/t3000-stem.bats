@@ -83,3 +83,17 @@ load runtime
 	run control '{"op":"version"}'
 	assert_line --index 0 --partial '"ok":true'
 }
+
+@test "cell stem --daemon runs cell-stem in the background" {
+	run cell stem --daemon 3>&-
+	assert_success
+	track_pid "$(cat "$CELL_HOME/stem.pid")"
+	kill -0 "$(cat "$CELL_HOME/stem.pid")"
+	run control '{"op":"version"}'
+	assert_line --index 0 --partial '"ok":true'
+}
+
+@test "cell stem takes no arguments" {
+	run cell stem extra
+	assert_failure 2
+}

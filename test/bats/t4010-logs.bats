@@ -45,6 +45,8 @@ load runtime
 	cell logs -f -n 0 chatty >"$BATS_TEST_TMPDIR/follow" 3>&- &
 	follower=$!
 	track_pid "$follower"
+	# Ready once its inotify watch exists; what comes after is followed.
+	wait_for bash -c "ls -l /proc/$follower/fd | grep -q inotify"
 	cell call chatty bb >/dev/null
 	cell call chatty ccc >/dev/null
 	wait_for grep -q 'line 19 of a request of 3 bytes' "$BATS_TEST_TMPDIR/follow"

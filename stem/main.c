@@ -79,20 +79,33 @@ static void take_lock(struct stem *stem)
 	     pid.len ? cell_buf_str(&pid) : "unknown", 0);
 }
 
-/* Double fork: no controlling terminal, not a session leader. */
-static void daemonize(struct stem *stem)
+/*
+ * Double fork: no controlling terminal, not a session leader. The first
+ * process exits once the daemon listens (0) or gave up (1), so that
+ * `cell-stem --daemon` returns when the stem can be used. Returns the
+ * daemon's end of that pipe.
+ */
+static int daemonize(struct stem *stem)
 {
-	char path[CELL_PATH_MAX];
+	char path[CELL_PATH_MAX], byte;
 	pid_t pid;
-	int fd, status;
+	int fd, p[2];
+	ssize_t n;
 
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fail("cannot create a pipe%s", "", -errno);
 	pid = fork();
 	if (pid < 0)
 		fail("cannot fork%s", "", -errno);
 	if (pid > 0) {
-		waitpid(pid, &status, 0);
-		exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+		close(p[1]);
+		waitpid(pid, NULL, 0);
+		do
+			n = read(p[0], &byte, 1);
+		while (n < 0 && errno == EINTR);
+		exit(n == 1 ? 0 : 1);
 	}
+	close(p[0]);
 	setsid();
 	pid = fork();
 	if (pid < 0)
@@ -108,6 +121,20 @@ static void daemonize(struct stem *stem)
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		fail("cannot open '%s'", path, -errno);
+	close(fd);
+	return p[1];
+}
+
+/* Says "listening" on fd (one byte), then closes it. */
+static void tell_ready(int fd)
+{
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	do
+		n = write(fd, "", 1);
+	while (n < 0 && errno == EINTR);
 	close(fd);
 }
 
@@ -220,7 +247,7 @@ int main(int argc, char **argv)
 	};
 	struct stem stem;
 	const char *logger = NULL;
-	int c, daemon = 0, ready = -1, err;
+	int c, daemon = 0, ready = -1, started = -1, err;
 	ssize_t n;
 	char *end;
 
@@ -271,7 +298,7 @@ int main(int argc, char **argv)
 	make_dirs(&stem);
 	take_lock(&stem);
 	if (daemon)
-		daemonize(&stem);
+		started = daemonize(&stem);
 	write_pid(&stem);
 	err = loop_init(&stem.loop);
 	if (err)
@@ -290,10 +317,8 @@ int main(int argc, char **argv)
 	}
 	stem_log(&stem, STEM_LOG_INFO, "stem %s started pid %d home %s rss %ld KiB",
 		 CELL_VERSION, (int)getpid(), stem.home.dir, rss_kib());
-	if (ready >= 0) {
-		n = write(ready, "", 1);
-		close(ready);
-	}
+	tell_ready(ready);
+	tell_ready(started);
 	err = loop_run(&stem.loop);
 	if (err)
 		stem_log(&stem, STEM_LOG_ERROR, "event loop: %s",

@@ -86,6 +86,14 @@ int dna_cache_get(const struct cell_home *home, const char *key,
 		  char hash[DNA_HASH_SIZE]);
 int dna_cache_put(const struct cell_home *home, const char *key,
 		  const char *hash);
+/*
+ * Calls fn for every cache entry, in key order; hash is NULL for an entry
+ * that does not hold a hash. Stops at fn's first non-zero return and
+ * returns it; 0 or -errno.
+ */
+int dna_cache_each(const struct cell_home *home,
+		   int (*fn)(void *ctx, const char *key, const char *hash),
+		   void *ctx);
 
 /* The node identity. */
 struct dna_key {

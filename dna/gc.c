@@ -102,34 +102,63 @@ static int list_objects(const struct cell_home *home, struct hashes *out)
 	return err;
 }
 
-/* The HASH of every meta/HASH.json, in hash order. */
-static int list_metas(const struct cell_home *home, struct hashes *out)
+/*
+ * Adds to out, sorted, the hash that match() finds in each entry name of
+ * dna/SUB (entries for which it returns 0 are not ours and are skipped).
+ */
+static int list_dir(const struct cell_home *home, const char *sub,
+		    int (*match)(const char *name, char hash[DNA_HASH_SIZE]),
+		    struct hashes *out)
 {
 	char dir[CELL_PATH_MAX], hash[DNA_HASH_SIZE];
 	struct dirent *de;
 	DIR *d;
 	int err = 0;
 
-	err = cell_home_path(home, dir, sizeof dir, "dna/meta");
+	err = cell_home_path(home, dir, sizeof dir, "dna/%s", sub);
 	if (err)
 		return err;
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while (!err && (errno = 0, de = readdir(d))) {
-		if (strlen(de->d_name) != DNA_HASH_LEN + 5 ||
-		    strcmp(de->d_name + DNA_HASH_LEN, ".json"))
-			continue;
-		memcpy(hash, de->d_name, DNA_HASH_LEN);
-		hash[DNA_HASH_LEN] = '\0';
-		if (dna_hash_valid(hash))
+	while (!err && (errno = 0, de = readdir(d)))
+		if (match(de->d_name, hash))
 			err = hashes_add(out, hash);
-	}
 	if (!err && errno)
 		err = -errno;
 	closedir(d);
 	hashes_sort(out);
 	return err;
+}
+
+/* meta/HASH.json */
+static int meta_name(const char *name, char hash[DNA_HASH_SIZE])
+{
+	if (strlen(name) != DNA_HASH_LEN + 5 ||
+	    strcmp(name + DNA_HASH_LEN, ".json"))
+		return 0;
+	memcpy(hash, name, DNA_HASH_LEN);
+	hash[DNA_HASH_LEN] = '\0';
+	return dna_hash_valid(hash);
+}
+
+/* cache/KEY */
+static int cache_name(const char *name, char hash[DNA_HASH_SIZE])
+{
+	if (!dna_hash_valid(name))
+		return 0;
+	memcpy(hash, name, DNA_HASH_SIZE);
+	return 1;
+}
+
+static int list_metas(const struct cell_home *home, struct hashes *out)
+{
+	return list_dir(home, "meta", meta_name, out);
+}
+
+static int list_cache(const struct cell_home *home, struct hashes *out)
+{
+	return list_dir(home, "cache", cache_name, out);
 }
 
 /* Lists with list, then calls fn for each hash in order. */
@@ -157,6 +186,30 @@ int dna_metas_each(const struct cell_home *home,
 		   int (*fn)(void *ctx, const char *hash), void *ctx)
 {
 	return walk(home, list_metas, fn, ctx);
+}
+
+int dna_cache_each(const struct cell_home *home,
+		   int (*fn)(void *ctx, const char *key, const char *hash),
+		   void *ctx)
+{
+	struct hashes keys = { CELL_BUF_INIT(SIZE_MAX / 2), 0 };
+	char hash[DNA_HASH_SIZE];
+	const char *key;
+	size_t i;
+	int err = list_cache(home, &keys);
+
+	for (i = 0; !err && i < keys.n; i++) {
+		key = hashes_at(&keys, i);
+		err = dna_cache_get(home, key, hash);
+		if (err == -ENOENT)
+			err = 0; /* removed while we looked */
+		else if (err == CELL_ECORRUPT)
+			err = fn(ctx, key, NULL);
+		else if (!err)
+			err = fn(ctx, key, hash);
+	}
+	cell_buf_release(&keys.b);
+	return err;
 }
 
 struct gc {
@@ -222,41 +275,19 @@ static int mark_ref(void *ctx, const char *name, const char *hash)
 }
 
 /* Marks what the cache reaches; drops cache entries that are garbage. */
-static int mark_cache(struct gc *gc)
+static int mark_cache(void *ctx, const char *key, const char *hash)
 {
-	char dir[CELL_PATH_MAX], path[CELL_PATH_MAX], hash[DNA_HASH_SIZE];
-	struct dirent *de;
-	DIR *d;
+	char path[CELL_PATH_MAX];
+	struct gc *gc = ctx;
 	int err;
 
-	err = cell_home_path(gc->home, dir, sizeof dir, "dna/cache");
-	if (err)
-		return err;
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while (!err && (errno = 0, de = readdir(d))) {
-		if (!dna_hash_valid(de->d_name))
-			continue;
-		err = dna_cache_get(gc->home, de->d_name, hash);
-		if (!err) {
-			err = hashes_add(&gc->reach, hash);
-		} else if (err == CELL_ECORRUPT) {
-			/* The cache is only a shortcut: a bad entry goes. */
-			err = cell_home_path(gc->home, path, sizeof path,
-					     "dna/cache/%s", de->d_name);
-			if (!err)
-				err = drop(gc, path, NULL);
-			if (err > 0)
-				err = 0;
-		} else if (err == -ENOENT) {
-			err = 0;
-		}
-	}
-	if (!err && errno)
-		err = -errno;
-	closedir(d);
-	return err;
+	if (hash)
+		return hashes_add(&gc->reach, hash);
+	/* The cache is only a shortcut: an entry without a hash goes. */
+	err = cell_home_path(gc->home, path, sizeof path, "dna/cache/%s", key);
+	if (!err)
+		err = drop(gc, path, NULL);
+	return err > 0 ? 0 : err;
 }
 
 static int sweep(struct gc *gc)
@@ -335,7 +366,7 @@ int dna_gc_flags(const struct cell_home *home, int flags,
 		return lock;
 	err = dna_refs_scan(home, DNA_REFS_CORRUPT, mark_ref, &gc);
 	if (!err)
-		err = mark_cache(&gc);
+		err = dna_cache_each(home, mark_cache, &gc);
 	hashes_sort(&gc.reach);
 	if (!err)
 		err = sweep(&gc);

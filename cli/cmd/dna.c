@@ -328,7 +328,7 @@ static int dna_show(int argc, char **argv, const struct cell_home *home)
 struct verify {
 	const struct cell_home *home;
 	cJSON *problems; /* [{"kind","subject","error"}] */
-	unsigned long objects, metas, refs;
+	unsigned long objects, metas, refs, cache;
 };
 
 static void problem(struct verify *v, const char *kind, const char *subject,
@@ -419,6 +419,27 @@ static int verify_ref(void *ctx, const char *name, const char *hash)
 	return 0;
 }
 
+static int verify_cache(void *ctx, const char *key, const char *hash)
+{
+	struct verify *v = ctx;
+	char msg[256], path[CELL_PATH_MAX];
+
+	v->cache++;
+	if (!hash) {
+		snprintf(msg, sizeof msg,
+			 "cache entry %s is corrupt: it does not hold a hash",
+			 key);
+		problem(v, "cache", key, msg);
+	} else if (dna_object_path(v->home, hash, path, sizeof path) ||
+		   access(path, F_OK) < 0) {
+		snprintf(msg, sizeof msg,
+			 "cache entry %s points at missing object %s", key,
+			 hash);
+		problem(v, "cache", key, msg);
+	}
+	return 0;
+}
+
 static int dna_verify(int argc, char **argv, const struct cell_home *home)
 {
 	int json = 0;
@@ -426,7 +447,7 @@ static int dna_verify(int argc, char **argv, const struct cell_home *home)
 		OPT_FLAG(0, "json", &json, "print the result as JSON"),
 		OPT_END(),
 	};
-	struct verify v = { home, cJSON_CreateArray(), 0, 0, 0 };
+	struct verify v = { home, cJSON_CreateArray(), 0, 0, 0, 0 };
 	int n, err;
 
 	if (parse_options(argc, argv, opts, usage_verify))
@@ -439,6 +460,8 @@ static int dna_verify(int argc, char **argv, const struct cell_home *home)
 		err = dna_metas_each(home, verify_meta, &v);
 	if (!err)
 		err = dna_refs_scan(home, DNA_REFS_CORRUPT, verify_ref, &v);
+	if (!err)
+		err = dna_cache_each(home, verify_cache, &v);
 	if (err)
 		die("cannot read the store in '%s/dna': %s", home->dir,
 		    cell_strerror(err));
@@ -452,14 +475,16 @@ static int dna_verify(int argc, char **argv, const struct cell_home *home)
 		cJSON_AddNumberToObject(out, "objects", (double)v.objects);
 		cJSON_AddNumberToObject(out, "metas", (double)v.metas);
 		cJSON_AddNumberToObject(out, "refs", (double)v.refs);
+		cJSON_AddNumberToObject(out, "cache", (double)v.cache);
 		cJSON_AddItemToObject(out, "problems", v.problems);
 		print_json(out);
 		cJSON_Delete(out);
 	} else {
-		printf("checked %lu %s, %lu %s, %lu %s: ", v.objects,
-		       plural(v.objects, "object", "objects"), v.metas,
-		       plural(v.metas, "meta", "metas"), v.refs,
-		       plural(v.refs, "ref", "refs"));
+		printf("checked %lu %s, %lu %s, %lu %s, %lu cache %s: ",
+		       v.objects, plural(v.objects, "object", "objects"),
+		       v.metas, plural(v.metas, "meta", "metas"), v.refs,
+		       plural(v.refs, "ref", "refs"), v.cache,
+		       plural(v.cache, "entry", "entries"));
 		if (n)
 			printf("%d %s\n", n, plural((uint64_t)n, "problem",
 						    "problems"));

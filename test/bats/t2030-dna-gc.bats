@@ -35,7 +35,7 @@ setup_store() {
 	[ -x "$(object_of "$ho")" ] && [ -e "$(meta_of "$ho")" ]
 	run cell dna verify
 	assert_success
-	assert_output 'checked 2 objects, 2 metas, 2 refs: no problems'
+	assert_output 'checked 2 objects, 2 metas, 2 refs, 0 cache entries: no problems'
 }
 
 @test "gc --dry-run reports and removes nothing" {

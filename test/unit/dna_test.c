@@ -317,6 +317,48 @@ static void test_cache(void)
 	cleanup();
 }
 
+struct cache_seen {
+	int good, bad;
+	char last[DNA_HASH_SIZE];
+};
+
+static int record_cache(void *ctx, const char *key, const char *hash)
+{
+	struct cache_seen *c = ctx;
+
+	/* Key order: each key sorts after the one before. */
+	CHECK(strcmp(key, c->last) > 0);
+	memcpy(c->last, key, DNA_HASH_SIZE);
+	if (hash)
+		c->good++;
+	else
+		c->bad++;
+	return 0;
+}
+
+static void test_cache_each(void)
+{
+	struct cache_seen c = { 0, 0, "" };
+	char key[DNA_HASH_SIZE], hash[DNA_HASH_SIZE], rel[128];
+	int i;
+
+	fresh_home();
+	CHECK_INT(dna_cache_each(&home, record_cache, &c), 0);
+	CHECK_INT(c.good + c.bad, 0);
+	dna_hash_bytes("out", 3, hash);
+	for (i = 0; i < 5; i++) {
+		dna_hash_bytes(&i, sizeof i, key);
+		CHECK_INT(dna_cache_put(&home, key, hash), 0);
+	}
+	snprintf(rel, sizeof rel, "dna/cache/%s", key);
+	put_file(rel, "garbage", 7, 1);
+	put_file("dna/cache/README", "x", 1, 1);
+	CHECK_INT(dna_cache_each(&home, record_cache, &c), 0);
+	CHECK_INT(c.good, 4);
+	CHECK_INT(c.bad, 1);
+	cleanup();
+}
+
 static void test_key_create_and_load(void)
 {
 	struct dna_key a, b;
@@ -808,6 +850,7 @@ int main(void)
 	RUN(test_refs);
 	RUN(test_ref_garbage);
 	RUN(test_cache);
+	RUN(test_cache_each);
 	RUN(test_key_create_and_load);
 	RUN(test_key_garbage);
 	RUN(test_key_parse_roundtrip);

@@ -77,7 +77,7 @@ bin/cell-stem: $(call rel,$(STEM_SRC)) build/rel/libdna.a lib/libcell.a
 # Unit tests: one binary per test file, linked against every module built
 # with ASan+UBSan (all sources but the two mains).
 UNIT_OBJS = $(call asan,$(filter-out $(MAINS),$(STEM_SRC) $(CLI_SRC) $(DNA_SRC) $(SDK_SRC)))
-build/asan/unit/%: test/unit/%.c test/unit/test.h $(UNIT_OBJS)
+build/asan/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(PKG_LIBS)
 
@@ -94,15 +94,22 @@ test: deps
 lint:
 	@sh test/lint.sh
 
-bench: all
+bench: all build/rel/bench-ipc
 	@sh bench/run.sh
+
+build/rel/bench-ipc: bench/ipc.c lib/libcell.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ bench/ipc.c lib/libcell.a $(PKG_LIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
+# New inputs go to build/fuzz/corpus (the first directory); the seeds in
+# test/fuzz/corpus/frame stay as committed.
 fuzz: build/fuzz/frame_fuzz
-	build/fuzz/frame_fuzz -max_total_time=$${FUZZ_SECONDS:-60} test/fuzz/corpus/frame
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/frame_fuzz -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 build/fuzz/corpus test/fuzz/corpus/frame
 
 build/fuzz/frame_fuzz: test/fuzz/frame_fuzz.c $(SDK_SRC)
 	@mkdir -p $(dir $@)

@@ -37,6 +37,7 @@
 #define DRAIN_MS 5000          /* how long shutdown waits for slow readers */
 #define MAX_EVENTS 64
 #define MAX_ACCEPTS 64         /* per wakeup, so clients get served too */
+#define REPLY_KEEP (4u << 20)  /* reply and output buffers kept between uses */
 
 struct conn {
 	int fd;
@@ -270,7 +271,7 @@ static int conn_flush(struct conn *c)
 	}
 	c->out_pos = 0;
 	cell_buf_reset(&c->out);
-	if (c->out.cap > (1u << 20))
+	if (c->out.cap > REPLY_KEEP)
 		cell_buf_release(&c->out);
 	return 0;
 }
@@ -334,6 +335,9 @@ static int handle_data(struct server *srv, struct conn *c, const char *req,
 	const char *msg;
 	int r;
 
+	/* One huge reply should not pin its buffer for the cell's life. */
+	if (srv->reply.cap > REPLY_KEEP)
+		cell_buf_release(&srv->reply);
 	cell_buf_reset(&srv->reply);
 	r = srv->handler(srv->ctx, req, len, &srv->reply);
 	if (r >= 0)

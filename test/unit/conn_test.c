@@ -46,7 +46,7 @@ static void test_stale_socket_germinates(void)
 	snprintf(path, sizeof path, "%s/run", home);
 	CHECK_INT(mkdir(path, 0700), 0);
 	snprintf(path, sizeof path, "%s/run/other.sock", home);
-	close(fake_listen(path));
+	close(activate_listen(path));
 	CHECK_INT(cell_connect("other", &c, NULL), 0);
 	CHECK_INT(c ? cell_call(c, "x", 1, &r) : -1, 0);
 	cell_close(c);

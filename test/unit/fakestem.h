@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "activate.h"
 #include "cell.h"
 #include "fsutil.h"
 
@@ -55,45 +56,16 @@ static void fake_write_file(const char *home, const char *name,
 	close(fd);
 }
 
-static int fake_listen(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-	unlink(path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(fd, 64) < 0)
-		_exit(4);
-	return fd;
-}
-
 /* Binds run/NAME.sock and starts a cell on it. Returns its pid. */
 static pid_t fake_germinate(const char *home, const char *name)
 {
 	char path[256], pidtext[32];
 	pid_t pid;
-	int fd;
 
 	snprintf(path, sizeof path, "%s/run", home);
 	mkdir(path, 0700);
 	snprintf(path, sizeof path, "%s/run/%s.sock", home, name);
-	fd = fake_listen(path);
-	pid = fork();
-	if (pid == 0) {
-		char s[32];
-
-		if (dup2(fd, 3) < 0)
-			_exit(5);
-		snprintf(s, sizeof s, "%ld", (long)getpid());
-		setenv("LISTEN_PID", s, 1);
-		setenv("LISTEN_FDS", "1", 1);
-		alarm(60); /* outlives no test run, even a failed one */
-		_exit(cell_serve(name, fake_echo, NULL) ? 1 : 0);
-	}
-	close(fd);
+	pid = activate_cell(path, name, fake_echo, NULL, NULL);
 	snprintf(pidtext, sizeof pidtext, "%ld\n", (long)pid);
 	snprintf(path, sizeof path, "run/%s.pid", name);
 	fake_write_file(home, path, pidtext, 0);
@@ -163,7 +135,7 @@ static int fake_stem_main(int ready_fd)
 	snprintf(pidtext, sizeof pidtext, "%ld\n", (long)getpid());
 	fake_write_file(home, "fake-stem.pid", pidtext, 0);
 	snprintf(path, sizeof path, "%s/stem.sock", home);
-	lfd = fake_listen(path);
+	lfd = activate_listen(path);
 	if (write(ready_fd, "r", 1) != 1)
 		_exit(6);
 	close(ready_fd);

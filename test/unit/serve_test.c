@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "activate.h"
 #include "cell.h"
 #include "test.h"
 
@@ -78,48 +79,20 @@ static void sock_path(const char *name, struct sockaddr_un *sa)
 		 name);
 }
 
-/*
- * Starts a cell the way the stem does: we bind run/NAME.sock, the child
- * gets it as fd 3 with LISTEN_FDS/LISTEN_PID. No waiting for readiness:
- * the kernel queues connections until the child accepts.
- */
+/* A cell the way the stem starts one (activate.h). */
 static pid_t start_activated(const char *name, int notify_fd,
 			     const char *idle_ms)
 {
+	static int notify; /* the child's copy is the one its handler reads */
 	struct sockaddr_un sa;
 	char run[96];
-	pid_t pid;
-	int fd;
 
 	snprintf(run, sizeof run, "%s/run", home);
 	mkdir(run, 0700);
 	sock_path(name, &sa);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(fd, 128) < 0)
-		abort();
-	pid = fork();
-	if (pid == 0) {
-		char s[32];
-		int rc;
-
-		if (dup2(fd, 3) < 0)
-			_exit(100);
-		if (fd != 3)
-			close(fd);
-		snprintf(s, sizeof s, "%ld", (long)getpid());
-		setenv("LISTEN_PID", s, 1);
-		setenv("LISTEN_FDS", "1", 1);
-		setenv("LISTEN_FDNAMES", name, 1);
-		if (idle_ms)
-			setenv("CELL_IDLE_EXIT", idle_ms, 1);
-		alarm(60); /* a hung server ends the test, not the suite */
-		rc = cell_serve(name, handler, notify_fd >= 0 ? &notify_fd :
-				NULL);
-		_exit(rc == 0 ? 0 : 1);
-	}
-	close(fd);
-	return pid;
+	notify = notify_fd;
+	return activate_cell(sa.sun_path, name, handler,
+			     notify_fd >= 0 ? &notify : NULL, idle_ms);
 }
 
 /* A cell binding its own socket; returns once it accepts connections. */

@@ -26,7 +26,7 @@ git init -q .
 	printf 'LIBS = %s/lib/libcell.a -lcjson\n' "$repo"
 	printf 'all:'
 	i=0
-	while [ $i -lt "$n" ]; do printf ' cells/c%03d/c%03d' $i $i; i=$((i + 1)); done
+	while [ $i -lt "$n" ]; do printf ' out/c%03d' $i; i=$((i + 1)); done
 	printf '\n'
 } >Makefile
 i=0
@@ -35,10 +35,11 @@ while [ $i -lt "$n" ]; do
 	mkdir -p "$d"
 	printf '{\n\t"name": "c%03d",\n\t"version": "0.1.0"\n}\n' $i >"$d/cell.json"
 	printf '#include <cell.h>\nint main(void)\n{\n\treturn %d;\n}\n' $((i % 100)) >"$d/main.c"
-	printf '%s/c%03d: %s/main.c\n\t$(CC) $(CFLAGS) -o $@ $< $(LIBS)\n' "$d" $i "$d" >>Makefile
+	printf 'out/c%03d: %s/main.c\n\t@mkdir -p out\n\t$(CC) $(CFLAGS) -o $@ $< $(LIBS)\n' $i "$d" >>Makefile
 	i=$((i + 1))
 done
-printf 'Makefile\ncells/*/c[0-9][0-9][0-9]\n' >.gitignore
+# make's outputs go to out/: files in a cell's directory are its inputs.
+printf 'Makefile\nout/\n' >.gitignore
 git add -A && git -c user.name=bench -c user.email=bench@invalid commit -qm cells
 
 now() { date +%s%N; }

@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 
 #include "builder.h"
 #include "fsutil.h"
+#include "usage.h"
 #include "workspace.h"
 
 #define KEY_VERSION "cell-build-v1"
@@ -32,9 +34,9 @@ static const char *const base_cflags[] = { "-O2", NULL };
 /* Where cell.h appears to be, in debug info and __FILE__. */
 #define INCLUDE_MAPPED "/cell/include"
 
-/* ---- owned argv ---- */
+/* ---- owned string lists (argv, environment, file lists) ---- */
 
-static int argv_add(struct build_argv *a, const char *s)
+static int list_add(struct build_list *a, const char *s)
 {
 	if (a->n + 2 > a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 32;
@@ -52,9 +54,9 @@ static int argv_add(struct build_argv *a, const char *s)
 	return 0;
 }
 
-static int argv_addf(struct build_argv *a, const char *fmt, ...)
+static int list_addf(struct build_list *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static int argv_addf(struct build_argv *a, const char *fmt, ...)
+static int list_addf(struct build_list *a, const char *fmt, ...)
 {
 	char s[2 * CELL_PATH_MAX + 64];
 	va_list ap;
@@ -65,20 +67,20 @@ static int argv_addf(struct build_argv *a, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof s)
 		return -ENAMETOOLONG;
-	return argv_add(a, s);
+	return list_add(a, s);
 }
 
-static int argv_add_list(struct build_argv *a, const struct manifest_list *l)
+static int list_add_manifest(struct build_list *a, const struct manifest_list *l)
 {
 	size_t i;
 	int err = 0;
 
 	for (i = 0; i < l->n && !err; i++)
-		err = argv_add(a, l->items[i]);
+		err = list_add(a, l->items[i]);
 	return err;
 }
 
-static void argv_release(struct build_argv *a)
+static void list_release(struct build_list *a)
 {
 	size_t i;
 
@@ -88,21 +90,7 @@ static void argv_release(struct build_argv *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* ---- sources ---- */
-
-static int add_source(struct build_cell *c, const char *rel)
-{
-	char **v = realloc(c->sources, (c->nsources + 1) * sizeof *v);
-
-	if (!v)
-		return -ENOMEM;
-	c->sources = v;
-	v[c->nsources] = strdup(rel);
-	if (!v[c->nsources])
-		return -ENOMEM;
-	c->nsources++;
-	return 0;
-}
+/* ---- sources and inputs ---- */
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -111,15 +99,49 @@ static int ends_with(const char *s, const char *suffix)
 	return n > m && !strcmp(s + n - m, suffix);
 }
 
+/* The default sources of a C cell: *.c directly in its directory. */
+static int list_c_files(struct build_cell *c)
+{
+	struct dirent *e;
+	struct stat st;
+	int err = 0;
+	DIR *d = opendir(c->abs);
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)) && !err) {
+		/* A name starting with '-' would read as an option. */
+		if (e->d_name[0] == '.' || e->d_name[0] == '-' ||
+		    !ends_with(e->d_name, ".c"))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
+		    S_ISREG(st.st_mode))
+			err = list_add(&c->sources, e->d_name);
+	}
+	closedir(d);
+	return err;
+}
+
+/* 1 if abs/rel holds a cell.json: a cell of its own, not our input. */
+static int is_other_cell(const struct build_cell *c, const char *rel)
+{
+	char path[CELL_PATH_MAX];
+
+	if (snprintf(path, sizeof path, "%s/%s/%s", c->abs, rel,
+		     MANIFEST_FILE) >= (int)sizeof path)
+		return 0;
+	return access(path, F_OK) == 0;
+}
+
 /*
- * Lists files under abs/rel: *.c directly in the cell directory for the
- * C builder; for a custom build, every file below it but dot files,
- * cell.json and the artifact.
+ * What the cache key covers: every file under the cell's directory (so a
+ * changed local header rebuilds too) but dot files, cell.json (hashed as
+ * the manifest), the artifact, and subdirectories that are cells of
+ * their own. Symbolic links to files count; to directories, not.
  */
-static int list_sources(struct build_cell *c, const char *rel, int depth)
+static int list_inputs(struct build_cell *c, const char *rel, int depth)
 {
 	char path[CELL_PATH_MAX], sub[CELL_PATH_MAX];
-	int custom = c->m.build != NULL;
 	struct dirent *e;
 	struct stat st;
 	DIR *d;
@@ -127,43 +149,37 @@ static int list_sources(struct build_cell *c, const char *rel, int depth)
 
 	if (depth > WALK_DEPTH_MAX)
 		return -ELOOP;
-	if (*rel)
-		err = fs_join(path, sizeof path, c->abs, rel);
-	else if (snprintf(path, sizeof path, "%s", c->abs) >= (int)sizeof path)
-		err = -ENAMETOOLONG;
-	if (err)
-		return err;
+	if (snprintf(path, sizeof path, "%s%s%s", c->abs, *rel ? "/" : "",
+		     rel) >= (int)sizeof path)
+		return -ENAMETOOLONG;
 	d = opendir(path);
 	if (!d)
 		return -errno;
 	while ((e = readdir(d)) && !err) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (*rel)
-			err = fs_join(sub, sizeof sub, rel, e->d_name);
-		else if (snprintf(sub, sizeof sub, "%s", e->d_name) >=
-			 (int)sizeof sub)
+		if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "",
+			     e->d_name) >= (int)sizeof sub) {
 			err = -ENAMETOOLONG;
-		if (!err)
-			err = fs_join(path, sizeof path, c->abs, sub);
-		if (err)
 			break;
-		if (lstat(path, &st) < 0) {
+		}
+		if (fstatat(dirfd(d), e->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0) {
 			err = -errno;
 			break;
 		}
-		if (!custom) {
-			/* A name starting with '-' would read as an option. */
-			if (S_ISREG(st.st_mode) && ends_with(sub, ".c") &&
-			    sub[0] != '-')
-				err = add_source(c, sub);
+		if (S_ISDIR(st.st_mode)) {
+			if (!is_other_cell(c, sub))
+				err = list_inputs(c, sub, depth + 1);
 			continue;
 		}
-		if (S_ISDIR(st.st_mode))
-			err = list_sources(c, sub, depth + 1);
-		else if (S_ISREG(st.st_mode) && strcmp(sub, MANIFEST_FILE) &&
-			 strcmp(sub, c->m.artifact))
-			err = add_source(c, sub);
+		if (S_ISLNK(st.st_mode) &&
+		    fstatat(dirfd(d), e->d_name, &st, 0) < 0)
+			continue; /* dangling: nothing to read */
+		if (!S_ISREG(st.st_mode) || !strcmp(sub, MANIFEST_FILE) ||
+		    (c->m.artifact && !strcmp(sub, c->m.artifact)))
+			continue;
+		err = list_add(&c->inputs, sub);
 	}
 	closedir(d);
 	return err;
@@ -172,6 +188,25 @@ static int list_sources(struct build_cell *c, const char *rel, int depth)
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts l and drops repeats. */
+static void sort_unique(struct build_list *l)
+{
+	size_t i, k = 0;
+
+	if (!l->n)
+		return;
+	qsort(l->v, l->n, sizeof *l->v, cmp_str);
+	for (i = 0; i < l->n; i++) {
+		if (k && !strcmp(l->v[k - 1], l->v[i])) {
+			free(l->v[i]);
+			continue;
+		}
+		l->v[k++] = l->v[i];
+	}
+	l->n = k;
+	l->v[k] = NULL;
 }
 
 int build_cell_load(struct build_cell *c, const char *dir)
@@ -202,39 +237,40 @@ int build_cell_load(struct build_cell *c, const char *dir)
 	err = manifest_load(&c->m, c->abs, c->shown, &c->raw, &c->error);
 	if (err)
 		return err;
-	if (c->m.has_sources) {
-		for (i = 0; i < c->m.sources.n && !err; i++)
-			err = add_source(c, c->m.sources.items[i]);
-	} else {
-		err = list_sources(c, "", 0);
-	}
+	if (c->m.has_sources)
+		err = list_add_manifest(&c->sources, &c->m.sources);
+	else if (!c->m.build)
+		err = list_c_files(c);
+	/* A custom build's explicit sources are all its inputs. */
+	if (!err && (!c->m.build || !c->m.has_sources))
+		err = list_inputs(c, "", 0);
+	for (i = 0; i < c->sources.n && !err; i++)
+		err = list_add(&c->inputs, c->sources.v[i]);
 	if (err) {
 		cell_buf_printf(&c->error, "cannot list the sources of '%s': %s",
 				dir, cell_strerror(err));
 		return err;
 	}
-	if (!c->nsources && !c->m.build) {
+	if (!c->sources.n && !c->m.build) {
 		cell_buf_printf(&c->error, "%s: no sources: no *.c file in '%s' "
 				"and no 'sources' field", c->shown, dir);
 		return -ENOENT;
 	}
-	qsort(c->sources, c->nsources, sizeof *c->sources, cmp_str);
+	sort_unique(&c->sources);
+	sort_unique(&c->inputs);
 	return 0;
 }
 
 void build_cell_release(struct build_cell *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->nsources; i++)
-		free(c->sources[i]);
-	free(c->sources);
+	list_release(&c->sources);
+	list_release(&c->inputs);
 	manifest_release(&c->m);
 	cell_buf_release(&c->raw);
 	cell_buf_release(&c->error);
 	job_release(&c->job);
-	argv_release(&c->argv);
-	argv_release(&c->env);
+	list_release(&c->argv);
+	list_release(&c->env);
 	free(c->dir);
 	memset(c, 0, sizeof *c);
 }
@@ -253,18 +289,18 @@ int builder_key(const struct builder *b, struct build_cell *c)
 	snprintf(len, sizeof len, "%zu", c->raw.len);
 	dna_hasher_addstr(&h, len);
 	dna_hasher_add(&h, cell_buf_str(&c->raw), c->raw.len);
-	for (i = 0; i < c->nsources; i++) {
-		err = fs_join(path, sizeof path, c->abs, c->sources[i]);
+	for (i = 0; i < c->inputs.n; i++) {
+		err = fs_join(path, sizeof path, c->abs, c->inputs.v[i]);
 		if (!err)
 			err = dna_hash_file(path, hex);
 		if (err) {
 			cell_buf_reset(&c->error);
 			cell_buf_printf(&c->error, "cannot read '%s/%s': %s",
-					c->dir, c->sources[i],
+					c->dir, c->inputs.v[i],
 					cell_strerror(err));
 			return err;
 		}
-		dna_hasher_addstr(&h, c->sources[i]);
+		dna_hasher_addstr(&h, c->inputs.v[i]);
 		dna_hasher_addstr(&h, hex);
 	}
 	dna_hasher_addstr(&h, b->tc->cc);
@@ -320,34 +356,34 @@ static int prepare_c(const struct builder *b, struct build_cell *c)
 
 	err = fs_join(c->out, sizeof c->out, c->tmpdir, c->m.name);
 	if (!err)
-		err = argv_add(&c->argv, tc->cc);
+		err = list_add(&c->argv, tc->cc);
 	for (i = 0; base_cflags[i] && !err; i++)
-		err = argv_add(&c->argv, base_cflags[i]);
+		err = list_add(&c->argv, base_cflags[i]);
 	if (!err)
-		err = argv_add_list(&c->argv, &c->m.cflags);
+		err = list_add_manifest(&c->argv, &c->m.cflags);
 	if (!err)
-		err = argv_addf(&c->argv, "-ffile-prefix-map=%s=.", c->abs);
+		err = list_addf(&c->argv, "-ffile-prefix-map=%s=.", c->abs);
 	if (!err)
-		err = argv_addf(&c->argv, "-ffile-prefix-map=%s=%s",
+		err = list_addf(&c->argv, "-ffile-prefix-map=%s=%s",
 				tc->include_dir, INCLUDE_MAPPED);
 	if (!err)
-		err = argv_add(&c->argv, "-I");
+		err = list_add(&c->argv, "-I");
 	if (!err)
-		err = argv_add(&c->argv, tc->include_dir);
-	for (i = 0; i < c->nsources && !err; i++)
-		err = argv_add(&c->argv, c->sources[i]);
+		err = list_add(&c->argv, tc->include_dir);
+	for (i = 0; i < c->sources.n && !err; i++)
+		err = list_add(&c->argv, c->sources.v[i]);
 	if (!err)
-		err = argv_add(&c->argv, "-o");
+		err = list_add(&c->argv, "-o");
 	if (!err)
-		err = argv_add(&c->argv, c->out);
+		err = list_add(&c->argv, c->out);
 	if (!err)
-		err = argv_add_list(&c->argv, &c->m.ldflags);
+		err = list_add_manifest(&c->argv, &c->m.ldflags);
 	if (!err)
-		err = argv_add(&c->argv, tc->libcell);
+		err = list_add(&c->argv, tc->libcell);
 	if (!err)
-		err = argv_add_list(&c->argv, &c->m.libs);
+		err = list_add_manifest(&c->argv, &c->m.libs);
 	if (!err)
-		err = argv_add(&c->argv, "-lcjson");
+		err = list_add(&c->argv, "-lcjson");
 	return err;
 }
 
@@ -358,18 +394,30 @@ static int prepare_custom(const struct builder *b, struct build_cell *c)
 
 	err = fs_join(c->out, sizeof c->out, c->abs, c->m.artifact);
 	if (!err)
-		err = argv_add(&c->argv, "/bin/sh");
+		err = list_add(&c->argv, "/bin/sh");
 	if (!err)
-		err = argv_add(&c->argv, "-c");
+		err = list_add(&c->argv, "-c");
 	if (!err)
-		err = argv_add(&c->argv, c->m.build);
+		err = list_add(&c->argv, c->m.build);
 	if (!err)
-		err = argv_addf(&c->env, "CELL_INCLUDE=%s", tc->include_dir);
+		err = list_addf(&c->env, "CELL_INCLUDE=%s", tc->include_dir);
 	if (!err)
-		err = argv_addf(&c->env, "CELL_LIBCELL=%s", tc->libcell);
+		err = list_addf(&c->env, "CELL_LIBCELL=%s", tc->libcell);
 	if (!err)
-		err = argv_addf(&c->env, "CC=%s", tc->cc);
+		err = list_addf(&c->env, "CC=%s", tc->cc);
 	return err;
+}
+
+/* With CELL_TRACE=1: the command line, to reproduce a build by hand. */
+static void trace_argv(const struct build_cell *c)
+{
+	struct cell_buf line = CELL_BUF_INIT(1u << 16);
+	size_t i;
+
+	for (i = 0; i < c->argv.n; i++)
+		cell_buf_printf(&line, "%s%s", i ? " " : "", c->argv.v[i]);
+	trace("build %s: in %s: %s", c->m.name, c->abs, cell_buf_str(&line));
+	cell_buf_release(&line);
 }
 
 /* Sets up c's job: temp dir, argv, environment. */
@@ -387,11 +435,12 @@ static int prepare(const struct builder *b, struct build_cell *c)
 		c->tmpdir[0] = '\0';
 		return -errno;
 	}
-	err = argv_add(&c->env, "SOURCE_DATE_EPOCH=0");
+	err = list_add(&c->env, "SOURCE_DATE_EPOCH=0");
 	if (!err)
 		err = c->m.build ? prepare_custom(b, c) : prepare_c(b, c);
 	if (err)
 		return err;
+	trace_argv(c);
 	c->job.argv = c->argv.v;
 	c->job.env = c->env.v;
 	c->job.cwd = c->abs;
@@ -592,6 +641,8 @@ int builder_run(struct builder *b, struct build_cell **cells, size_t n)
 		double t0 = jobs_now();
 
 		err = builder_key(b, c);
+		if (!err)
+			trace("build %s: key %s", c->m.name, c->key);
 		if (err) {
 			c->status = BUILD_FAILED;
 		} else if (cache_hit(b, c)) {

@@ -3,9 +3,10 @@
  * parallel builds, and storing each result (object, meta, cache entry,
  * ref, in that order, so a ref never points at a partial object).
  *
- * Cache key = BLAKE2b over the manifest bytes, the sorted source paths
- * and their bytes, the compiler and its identity, the base flags, and
- * libcell's own hash. A hit (cache entry whose object is present) skips
+ * Cache key = BLAKE2b over the manifest bytes, the sorted paths and bytes
+ * of the cell's inputs (its sources and every other file in its
+ * directory, such as headers), the compiler and its identity, the base
+ * flags, and libcell's own hash. A hit (cache entry whose object is present) skips
  * the compiler.
  */
 #ifndef CELL_BUILDER_H
@@ -24,8 +25,8 @@ enum build_status {
 	BUILD_FAILED,
 };
 
-/* An argv whose strings it owns. */
-struct build_argv {
+/* A NULL-terminated list of strings it owns (argv, env, file lists). */
+struct build_list {
 	char **v;
 	size_t n, cap;
 };
@@ -36,8 +37,8 @@ struct build_cell {
 	char abs[CELL_PATH_MAX];       /* dir, resolved */
 	struct cell_buf raw;           /* the cell.json bytes */
 	struct manifest m;
-	char **sources;                /* sorted, relative to dir (owned) */
-	size_t nsources;
+	struct build_list sources;     /* to compile, sorted, relative */
+	struct build_list inputs;      /* what the key covers, sorted */
 	char key[DNA_HASH_SIZE];
 	char hash[DNA_HASH_SIZE];      /* the result, when cached or built */
 	enum build_status status;
@@ -46,8 +47,8 @@ struct build_cell {
 
 	/* While building. */
 	struct job job;
-	struct build_argv argv;
-	struct build_argv env;
+	struct build_list argv;
+	struct build_list env;
 	char tmpdir[CELL_PATH_MAX];
 	char out[CELL_PATH_MAX];       /* what the build produces */
 };
@@ -64,9 +65,10 @@ struct builder {
 };
 
 /*
- * Loads the cell in dir: its manifest and the list of its sources
- * (manifest "sources", else *.c in dir; for a custom build every file
- * under dir but the artifact and dot files). On failure c->error holds
+ * Loads the cell in dir: its manifest, its sources (manifest "sources",
+ * else *.c in dir; none for a custom build) and its inputs (every file
+ * under dir but dot files, cell.json, the artifact and nested cells; for
+ * a custom build with "sources", just those). On failure c->error holds
  * one line naming the file. c is released with build_cell_release()
  * either way. Returns 0, CELL_EJSON, -ENOENT, -ENOMEM, -errno.
  */

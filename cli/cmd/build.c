@@ -258,7 +258,8 @@ int cmd_build(int argc, char **argv)
 		OPT_FLAG(0, "json", &json, "print the results as JSON"),
 		OPT_END(),
 	};
-	static char *dot[] = { ".", NULL };
+	char here[] = ".";
+	char *dot[] = { here, NULL };
 	struct cell_buf why = CELL_BUF_INIT(4096);
 	struct build_cell **cells = NULL;
 	struct toolchain tc;

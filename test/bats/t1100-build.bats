@@ -56,6 +56,23 @@ bats_require_minimum_version 1.5.0
 	[ "$(ref b)" != "$b" ]
 }
 
+@test "changing a local header rebuilds the cell that includes it" {
+	git init -q .
+	mkcell a
+	mkcell b
+	echo '#define CODE 0' >cells/a/code.h
+	printf '#include "code.h"\nint main(void)\n{\n\treturn CODE;\n}\n' >cells/a/main.c
+	cell build >/dev/null
+	local a
+	a=$(ref a)
+	echo '#define CODE 4' >cells/a/code.h
+	run cell build
+	assert_success
+	assert_line --index 0 --regexp '^built   a  '
+	assert_line --index 1 --regexp '^cached  b  '
+	[ "$(ref a)" != "$a" ]
+}
+
 @test "changing the manifest rebuilds the cell" {
 	two_cells
 	cell build >/dev/null
@@ -222,10 +239,11 @@ bats_require_minimum_version 1.5.0
 	[ "$(jq -r .source.dirty "$CELL_HOME/dna/meta/$(ref a).json")" = true ]
 }
 
-@test "the example cells echo and retina build" {
-	workspace_with echo retina
+@test "the example cells brain, echo and retina build" {
+	workspace_with brain echo retina
 	run cell build
 	assert_success
-	assert_line --index 0 --regexp '^built   echo    [0-9a-f]{12}  '
-	assert_line --index 1 --regexp '^built   retina  [0-9a-f]{12}  '
+	assert_line --index 0 --regexp '^built   brain   [0-9a-f]{12}  '
+	assert_line --index 1 --regexp '^built   echo    [0-9a-f]{12}  '
+	assert_line --index 2 --regexp '^built   retina  [0-9a-f]{12}  '
 }

@@ -55,11 +55,23 @@ static void test_default_sources_are_sorted_c_files(void)
 	put(root, "notes.txt", "");
 	put(root, ".hidden.c", "");
 	put(root, "sub/deep.c", "");
+	put(root, "inc/util.h", "");
+	put(root, "nested/cell.json", "{\"name\": \"y\"}");
+	put(root, "nested/y.c", "");
 	CHECK_INT(build_cell_load(&c, root), 0);
-	CHECK_INT(c.nsources, 2);
-	if (c.nsources == 2) {
-		CHECK_STR(c.sources[0], "a.c");
-		CHECK_STR(c.sources[1], "b.c");
+	CHECK_INT(c.sources.n, 2);
+	if (c.sources.n == 2) {
+		CHECK_STR(c.sources.v[0], "a.c");
+		CHECK_STR(c.sources.v[1], "b.c");
+	}
+	/* The key covers every file but dot files, cell.json, other cells. */
+	CHECK_INT(c.inputs.n, 5);
+	if (c.inputs.n == 5) {
+		CHECK_STR(c.inputs.v[0], "a.c");
+		CHECK_STR(c.inputs.v[1], "b.c");
+		CHECK_STR(c.inputs.v[2], "inc/util.h");
+		CHECK_STR(c.inputs.v[3], "notes.txt");
+		CHECK_STR(c.inputs.v[4], "sub/deep.c");
 	}
 	CHECK_STR(c.m.name, "x");
 	build_cell_release(&c);
@@ -79,11 +91,21 @@ static void test_custom_build_sources(void)
 	put(root, "out/x", "old build");
 	put(root, ".git/config", "");
 	CHECK_INT(build_cell_load(&c, root), 0);
-	CHECK_INT(c.nsources, 2);
-	if (c.nsources == 2) {
-		CHECK_STR(c.sources[0], "main.go");
-		CHECK_STR(c.sources[1], "pkg/util.go");
+	CHECK_INT(c.sources.n, 0);
+	CHECK_INT(c.inputs.n, 2);
+	if (c.inputs.n == 2) {
+		CHECK_STR(c.inputs.v[0], "main.go");
+		CHECK_STR(c.inputs.v[1], "pkg/util.go");
 	}
+	build_cell_release(&c);
+
+	/* Explicit sources of a custom build are its only inputs. */
+	put(root, "cell.json", "{\"name\": \"x\", \"build\": \"true\", "
+	    "\"artifact\": \"out/x\", \"sources\": [\"main.go\"]}");
+	CHECK_INT(build_cell_load(&c, root), 0);
+	CHECK_INT(c.inputs.n, 1);
+	if (c.inputs.n == 1)
+		CHECK_STR(c.inputs.v[0], "main.go");
 	build_cell_release(&c);
 	remove_root(root);
 }

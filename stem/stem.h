@@ -154,9 +154,31 @@ int supervise_live(const struct stem *stem);
 struct stem_cell *supervise_find(struct stem *stem, const char *name);
 /* Appends every cell's {"name","pid","state",...} to arr. 0 or -ENOMEM. */
 int supervise_ps(struct stem *stem, cJSON *arr);
-/* Adopts cells still running from a previous stem. 0 or -errno. */
-int supervise_adopt(struct stem *stem);
 void supervise_release(struct stem *stem);
+
+/* supervise.c internals that adopt.c shares. */
+struct stem_cell *supervise_new_cell(struct stem *stem, const char *name);
+/* Feeds ev to the cell's state machine. 0, or -1 for a refused edge. */
+int supervise_transition(struct stem_cell *cell, enum fsm_event ev);
+/* Reads refs/NAME and its manifest. 0, CELL_ENODNA, CELL_ECORRUPT. */
+int supervise_load_dna(struct stem_cell *cell);
+/* run/NAME.sock of the cell. 0 or -ENAMETOOLONG. */
+int supervise_sock_path(const struct stem_cell *cell, char *out,
+			size_t size);
+/* Watches cell->proc.pidfd for the exit. 0 or -errno. */
+int supervise_watch_proc(struct stem_cell *cell);
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t supervise_now_ms(void);
+
+/* adopt.c: adopts cells still running from a previous stem. 0, -errno. */
+int supervise_adopt(struct stem *stem);
+
+/* failfast.c */
+/* "cell 'x' failed to start: CAUSE" into out. */
+void failfast_message(const struct stem_cell *cell, char *out, size_t size);
+/* Accepts every caller pending on the cell's socket, answers each. */
+void failfast_accept(struct stem_cell *cell);
+void failfast_release(struct stem *stem);
 
 /* spawn.c */
 /*

@@ -9,20 +9,16 @@
  * has its callers answered with an ERROR frame naming the cause, so no
  * caller ever hangs.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fsutil.h"
 #include "pidfd.h"
 #include "proc.h"
 #include "stem.h"
@@ -35,7 +31,7 @@
 static void start(struct stem_cell *cell);
 static void on_listen(struct loop *loop, struct loop_fd *w, uint32_t ev);
 
-static uint64_t now_ms(void)
+uint64_t supervise_now_ms(void)
 {
 	return loop_now() / 1000000u;
 }
@@ -85,7 +81,7 @@ static void persist_now(struct stem_cell *cell)
 }
 
 /* The only place a cell changes state. */
-static int transition(struct stem_cell *cell, enum fsm_event ev)
+int supervise_transition(struct stem_cell *cell, enum fsm_event ev)
 {
 	int next = fsm_next(cell->state, ev);
 
@@ -109,7 +105,7 @@ static int transition(struct stem_cell *cell, enum fsm_event ev)
 static void on_timer(struct loop *loop, struct loop_timer *t);
 static void on_logger_timer(struct loop *loop, struct loop_timer *t);
 
-static struct stem_cell *cell_new(struct stem *stem, const char *name)
+struct stem_cell *supervise_new_cell(struct stem *stem, const char *name)
 {
 	struct stem_cell *c = calloc(1, sizeof *c);
 
@@ -165,7 +161,7 @@ static int parse_duration_ms(const char *s, uint64_t *out)
  * Reads refs/NAME and the manifest in its meta (restart, idle_exit).
  * A missing meta leaves the defaults. 0, CELL_ENODNA, CELL_ECORRUPT.
  */
-static int load_dna(struct stem_cell *cell)
+int supervise_load_dna(struct stem_cell *cell)
 {
 	struct stem *stem = cell->stem;
 	const cJSON *man, *v;
@@ -210,7 +206,7 @@ static int load_dna(struct stem_cell *cell)
 	return 0;
 }
 
-static int sock_path(const struct stem_cell *cell, char *out, size_t size)
+int supervise_sock_path(const struct stem_cell *cell, char *out, size_t size)
 {
 	return cell_home_path(&cell->stem->home, out, size, "run/%s.sock",
 			      cell->name);
@@ -245,126 +241,8 @@ static void close_listen(struct stem_cell *cell, int unlink_file)
 	unwatch_listen(cell);
 	close(cell->listen_fd);
 	cell->listen_fd = -1;
-	if (unlink_file && !sock_path(cell, path, sizeof path))
+	if (unlink_file && !supervise_sock_path(cell, path, sizeof path))
 		unlink(path);
-}
-
-/* The callers' message: "cell 'x' failed to start: exec: ...". */
-static void fail_message(const struct stem_cell *cell, char *out,
-			 size_t size)
-{
-	snprintf(out, size, "cell '%s' failed to start: %s", cell->name,
-		 cell->cause[0] ? cell->cause : "unknown cause");
-}
-
-/* --- answering callers with an ERROR frame (fail fast) --- */
-
-static void failconn_free(struct stem_failconn *fc)
-{
-	struct stem *stem = fc->stem;
-	struct stem_failconn **p;
-
-	for (p = &stem->failconns; *p; p = &(*p)->next)
-		if (*p == fc) {
-			*p = fc->next;
-			break;
-		}
-	loop_fd_unwatch(&stem->loop, &fc->w);
-	close(fc->fd);
-	stem->nfailconns--;
-	free(fc);
-}
-
-/*
- * Reads the caller's request frames and answers each with the ERROR
- * frame; reading first means the caller's write never meets a closed
- * socket. Payloads are discarded, never stored.
- */
-static void on_failconn(struct loop *loop, struct loop_fd *w, uint32_t ev)
-{
-	struct stem_failconn *fc = w->ctx;
-	char buf[4096];
-	size_t plen, i, n;
-	uint8_t type;
-	ssize_t r;
-
-	(void)loop;
-	(void)ev;
-	r = read(fc->fd, buf, sizeof buf);
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (r <= 0) {
-		failconn_free(fc);
-		return;
-	}
-	for (i = 0; i < (size_t)r;) {
-		if (fc->skip) {
-			n = (size_t)r - i < fc->skip ? (size_t)r - i : fc->skip;
-			fc->skip -= n;
-			i += n;
-			if (!fc->skip)
-				goto answer;
-			continue;
-		}
-		fc->hdr[fc->hdr_len++] = (uint8_t)buf[i++];
-		if (fc->hdr_len < CELL_FRAME_HEADER)
-			continue;
-		fc->hdr_len = 0;
-		if (cell_frame_parse(fc->hdr, CELL_FRAME_HEADER, CELL_FRAME_MAX,
-				     &type, &plen) != 1) {
-			failconn_free(fc);
-			return;
-		}
-		fc->skip = plen;
-		if (plen)
-			continue;
-answer:
-		/* Small frame, fresh socket: the write does not block. */
-		if (cell_frame_write(fc->fd, CELL_FRAME_ERROR, fc->msg,
-				     strlen(fc->msg)) < 0) {
-			failconn_free(fc);
-			return;
-		}
-	}
-}
-
-/* Accepts every pending caller and answers it. */
-static void failfast_accept(struct stem_cell *cell)
-{
-	struct stem *stem = cell->stem;
-	struct stem_failconn *fc;
-	int fd, fl;
-
-	if (cell->listen_fd < 0)
-		return;
-	/* The socket is shared with the cells that accept on it; only
-	 * while none runs may it be non-blocking. */
-	fl = fcntl(cell->listen_fd, F_GETFL);
-	if (fl < 0 || fcntl(cell->listen_fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return;
-	while ((fd = accept4(cell->listen_fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		if (stem->nfailconns >= STEM_FAILCONN_MAX ||
-		    !(fc = calloc(1, sizeof *fc))) {
-			close(fd); /* the caller sees EOF: still no hang */
-			continue;
-		}
-		fc->stem = stem;
-		fc->fd = fd;
-		fail_message(cell, fc->msg, sizeof fc->msg);
-		loop_fd_init(&fc->w, fd, on_failconn, fc);
-		if (loop_fd_watch(&stem->loop, &fc->w, EPOLLIN) < 0) {
-			close(fd);
-			free(fc);
-			continue;
-		}
-		fc->next = stem->failconns;
-		stem->failconns = fc;
-		stem->nfailconns++;
-		stem_log(stem, STEM_LOG_DEBUG, "answered a caller of '%s': %s",
-			 cell->name, fc->msg);
-	}
-	fcntl(cell->listen_fd, F_SETFL, fl);
 }
 
 /* A connection is pending on a socket no process accepts on. */
@@ -436,7 +314,7 @@ static void on_exec(struct loop *loop, struct loop_fd *w, uint32_t ev)
 		return; /* the exit follows; on_exit ends it */
 	}
 	if (r == 1 && cell->state == FSM_STARTING)
-		transition(cell, FSM_EV_EXECED);
+		supervise_transition(cell, FSM_EV_EXECED);
 }
 
 static void finish_stop(struct stem_cell *cell)
@@ -465,9 +343,9 @@ static void start_failed(struct stem_cell *cell)
 {
 	char msg[STEM_MSG_MAX];
 
-	fail_message(cell, msg, sizeof msg);
+	failfast_message(cell, msg, sizeof msg);
 	stem_log(cell->stem, STEM_LOG_ERROR, "%s", msg);
-	transition(cell, FSM_EV_EXIT_FAILED);
+	supervise_transition(cell, FSM_EV_EXIT_FAILED);
 	failfast_accept(cell);
 	watch_listen(cell);
 }
@@ -513,14 +391,14 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 	close_child(stem, &cell->proc);
 	cell->starttime = 0;
 	cell->adopted = 0;
-	uptime = now_ms() - cell->started_ms;
+	uptime = supervise_now_ms() - cell->started_ms;
 	if (exec_err < 0 || (si.si_code == CLD_EXITED && si.si_status == 127 &&
 			     !strncmp(cell->cause, "exec: ", 6))) {
 		if (exec_err < 0)
 			snprintf(cell->cause, sizeof cell->cause, "exec: %s",
 				 strerror(-exec_err));
 		if (cell->state == FSM_STOPPING) {
-			transition(cell, FSM_EV_EXIT_IDLE);
+			supervise_transition(cell, FSM_EV_EXIT_IDLE);
 			finish_stop(cell);
 			return;
 		}
@@ -530,7 +408,7 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 	describe_exit(&si, why, sizeof why);
 	clean = si.si_code == CLD_EXITED && si.si_status == 0;
 	if (cell->state == FSM_STOPPING) {
-		transition(cell, FSM_EV_EXIT_IDLE);
+		supervise_transition(cell, FSM_EV_EXIT_IDLE);
 		finish_stop(cell);
 		return;
 	}
@@ -538,13 +416,13 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 		next = FSM_EV_EXIT_IDLE; /* idle: the next caller restarts it */
 	else
 		next = backoff_decide(&cell->backoff, cell->policy, clean,
-				      now_ms(), uptime, &delay);
+				      supervise_now_ms(), uptime, &delay);
 	if (!clean) {
 		char msg[STEM_MSG_MAX];
 
 		snprintf(cell->cause, sizeof cell->cause, "%s", why);
 		if (uptime < SUPERVISE_START_MS)
-			fail_message(cell, msg, sizeof msg);
+			failfast_message(cell, msg, sizeof msg);
 		else
 			snprintf(msg, sizeof msg, "cell '%s' died: %s",
 				 cell->name, why);
@@ -554,7 +432,7 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 	} else {
 		stem_log(stem, STEM_LOG_INFO, "cell '%s' exited", cell->name);
 	}
-	transition(cell, next);
+	supervise_transition(cell, next);
 	switch (cell->state) {
 	case FSM_BACKOFF:
 		cell->restart_delay_ms = delay;
@@ -595,7 +473,7 @@ static void on_timer(struct loop *loop, struct loop_timer *t)
 	}
 }
 
-static int watch_proc(struct stem_cell *cell)
+int supervise_watch_proc(struct stem_cell *cell)
 {
 	loop_fd_init(&cell->proc.w, cell->proc.pidfd, on_exit_cb, cell);
 	return loop_fd_watch(&cell->stem->loop, &cell->proc.w, EPOLLIN);
@@ -652,11 +530,11 @@ static void start(struct stem_cell *cell)
 	char obj[CELL_PATH_MAX], path[CELL_PATH_MAX];
 	int err;
 
-	if (transition(cell, FSM_EV_START) < 0)
+	if (supervise_transition(cell, FSM_EV_START) < 0)
 		return;
 	unwatch_listen(cell);
 	cell->cause[0] = '\0';
-	err = load_dna(cell);
+	err = supervise_load_dna(cell);
 	if (err) {
 		snprintf(cell->cause, sizeof cell->cause,
 			 err == CELL_ENODNA ? "no DNA for '%s'; run cell build"
@@ -666,7 +544,7 @@ static void start(struct stem_cell *cell)
 		return;
 	}
 	if (cell->listen_fd < 0) {
-		err = sock_path(cell, path, sizeof path);
+		err = supervise_sock_path(cell, path, sizeof path);
 		if (!err)
 			err = sock_listen(path, SOMAXCONN);
 		if (err < 0) {
@@ -693,7 +571,7 @@ static void start(struct stem_cell *cell)
 	if (!err)
 		err = spawn_cell(stem, cell, obj);
 	if (!err)
-		err = watch_proc(cell);
+		err = supervise_watch_proc(cell);
 	if (err) {
 		snprintf(cell->cause, sizeof cell->cause, "spawn: %s",
 			 cell_strerror(err));
@@ -705,7 +583,7 @@ static void start(struct stem_cell *cell)
 	loop_fd_init(&cell->exec_w, cell->exec_rd, on_exec, cell);
 	if (loop_fd_watch(&stem->loop, &cell->exec_w, EPOLLIN) < 0)
 		close_exec_pipe(cell); /* the exit still tells us everything */
-	cell->started_ms = now_ms();
+	cell->started_ms = supervise_now_ms();
 	if (cell->log_rd >= 0)
 		loop_timer_in(&stem->loop, &cell->logger_timer, 0);
 	stem_log(stem, STEM_LOG_INFO, "cell '%s' started pid %d dna %.12s",
@@ -746,7 +624,7 @@ int supervise_germinate(struct stem *stem, const char *name, pid_t *pid,
 		return err == CELL_ENODNA ? CELL_ENODNA : err;
 	}
 	if (!cell)
-		cell = cell_new(stem, name);
+		cell = supervise_new_cell(stem, name);
 	if (!cell) {
 		cell_buf_printf(why, "out of memory");
 		return -ENOMEM;
@@ -757,14 +635,14 @@ int supervise_germinate(struct stem *stem, const char *name, pid_t *pid,
 	if (cell->state == FSM_FAILED) {
 		char msg[STEM_MSG_MAX];
 
-		fail_message(cell, msg, sizeof msg);
+		failfast_message(cell, msg, sizeof msg);
 		cell_buf_addstr(why, msg);
 		return -EIO;
 	}
 	*started = 1;
 done:
 	*pid = cell->proc.pid;
-	return sock_path(cell, sock, size);
+	return supervise_sock_path(cell, sock, size);
 }
 
 int supervise_stop(struct stem *stem, const char *name,
@@ -784,7 +662,7 @@ int supervise_stop(struct stem *stem, const char *name,
 		return 1;
 	case FSM_STARTING:
 	case FSM_RUNNING:
-		transition(cell, FSM_EV_STOP);
+		supervise_transition(cell, FSM_EV_STOP);
 		stem_log(stem, STEM_LOG_INFO, "stopping cell '%s' pid %d",
 			 cell->name, (int)cell->proc.pid);
 		if (sys_pidfd_send_signal(cell->proc.pidfd, SIGTERM) < 0 &&
@@ -795,7 +673,7 @@ int supervise_stop(struct stem *stem, const char *name,
 		return 1;
 	default:
 		loop_timer_cancel(&stem->loop, &cell->timer);
-		transition(cell, FSM_EV_STOP);
+		supervise_transition(cell, FSM_EV_STOP);
 		cell->cause[0] = '\0';
 		finish_stop(cell);
 		return 0;
@@ -847,8 +725,7 @@ void supervise_release(struct stem *stem)
 {
 	struct stem_cell *c, *next;
 
-	while (stem->failconns)
-		failconn_free(stem->failconns);
+	failfast_release(stem);
 	for (c = stem->cells; c; c = next) {
 		next = c->next;
 		loop_timer_cancel(&stem->loop, &c->timer);
@@ -868,119 +745,4 @@ void supervise_release(struct stem *stem)
 		free(c);
 	}
 	stem->cells = NULL;
-}
-
-/* --- adoption of cells left running by a previous stem --- */
-
-/* The socket the cell listens on, if fd 3 in it is still run/NAME.sock. */
-static int take_socket(struct stem_cell *cell)
-{
-	char want[CELL_PATH_MAX];
-	struct sockaddr_un sa;
-	socklen_t len = sizeof sa;
-	int fd;
-
-	if (sock_path(cell, want, sizeof want))
-		return -1;
-	fd = sys_pidfd_getfd(cell->proc.pidfd, 3);
-	if (fd < 0)
-		return -1;
-	memset(&sa, 0, sizeof sa);
-	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
-	    sa.sun_family != AF_UNIX ||
-	    strncmp(sa.sun_path, want, sizeof sa.sun_path)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void adopt_one(struct stem *stem, const char *name)
-{
-	struct cell_buf buf = CELL_BUF_INIT(64u << 10);
-	char path[CELL_PATH_MAX], hash[DNA_HASH_SIZE] = "";
-	const cJSON *v;
-	struct stem_cell *cell;
-	struct proc_stat ps;
-	unsigned long long starttime = 0;
-	cJSON *st = NULL;
-	pid_t pid = 0;
-	int pidfd;
-
-	if (cell_home_path(&stem->home, path, sizeof path, "run/%s.json",
-			   name) || fs_read_file(path, &buf))
-		goto out;
-	st = cJSON_ParseWithOpts(cell_buf_str(&buf), NULL, 1);
-	if (!st)
-		goto out;
-	cell = cell_new(stem, name);
-	if (!cell)
-		goto out;
-	v = cJSON_GetObjectItemCaseSensitive(st, "pid");
-	if (cJSON_IsNumber(v))
-		pid = (pid_t)v->valuedouble;
-	v = cJSON_GetObjectItemCaseSensitive(st, "starttime");
-	if (cJSON_IsNumber(v))
-		starttime = (unsigned long long)v->valuedouble;
-	v = cJSON_GetObjectItemCaseSensitive(st, "restarts");
-	if (cJSON_IsNumber(v))
-		cell->restarts = (unsigned)v->valuedouble;
-	v = cJSON_GetObjectItemCaseSensitive(st, "hash");
-	if (cJSON_IsString(v) && dna_hash_valid(v->valuestring))
-		snprintf(hash, sizeof hash, "%s", v->valuestring);
-	/* The pid alone may have been reused: its start time must match. */
-	if (pid > 0 && proc_stat_read(pid, &ps) == 0 && ps.state != 'Z' &&
-	    ps.starttime == starttime && (pidfd = sys_pidfd_open(pid)) >= 0) {
-		load_dna(cell);
-		if (hash[0])
-			memcpy(cell->hash, hash, sizeof cell->hash);
-		cell->proc.pid = pid;
-		cell->proc.pidfd = pidfd;
-		cell->adopted = 1;
-		cell->listen_fd = take_socket(cell);
-		transition(cell, FSM_EV_START);
-		transition(cell, FSM_EV_EXECED);
-		cell->started_ms = now_ms();
-		if (watch_proc(cell) < 0)
-			stem_log(stem, STEM_LOG_ERROR,
-				 "cannot watch adopted cell '%s'", name);
-		stem_log(stem, STEM_LOG_INFO,
-			 "adopted cell '%s' pid %d%s", name, (int)pid,
-			 cell->listen_fd < 0 ? " (without its socket)" : "");
-		goto out;
-	}
-	/* Gone: its pid file is stale; a stale socket file is replaced at
-	 * the next germinate (nobody listens on it). */
-	memcpy(cell->hash, hash, sizeof cell->hash);
-	runstate_remove_pid(stem, name);
-	loop_timer_in(&stem->loop, &cell->persist, 0);
-out:
-	cJSON_Delete(st);
-	cell_buf_release(&buf);
-}
-
-int supervise_adopt(struct stem *stem)
-{
-	char dir[CELL_PATH_MAX], name[CELL_NAME_MAX + 1];
-	struct dirent *de;
-	DIR *d;
-	size_t n;
-
-	if (cell_home_path(&stem->home, dir, sizeof dir, "run"))
-		return -ENAMETOOLONG;
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		n = strlen(de->d_name);
-		if (n <= 5 || n - 5 > CELL_NAME_MAX ||
-		    strcmp(de->d_name + n - 5, ".json"))
-			continue;
-		memcpy(name, de->d_name, n - 5);
-		name[n - 5] = '\0';
-		if (cell_name_valid(name) && !supervise_find(stem, name))
-			adopt_one(stem, name);
-	}
-	closedir(d);
-	return 0;
 }

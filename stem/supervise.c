@@ -417,10 +417,11 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 	else
 		next = backoff_decide(&cell->backoff, cell->policy, clean,
 				      supervise_now_ms(), uptime, &delay);
+	if (!clean || next == FSM_EV_EXIT_FAILED)
+		snprintf(cell->cause, sizeof cell->cause, "%s", why);
 	if (!clean) {
 		char msg[STEM_MSG_MAX];
 
-		snprintf(cell->cause, sizeof cell->cause, "%s", why);
 		if (uptime < SUPERVISE_START_MS)
 			failfast_message(cell, msg, sizeof msg);
 		else

@@ -209,3 +209,24 @@ rawcall() {
 	run rawcall echo fine
 	assert_output "$(printf '0 echo:fine\nEOF')"
 }
+
+@test "restart always restarts a cell that exits cleanly" {
+	put_cell clean '{"name":"clean","version":"1","restart":"always"}' -DEXIT_CODE=0
+	CELL_STEM_BACKOFF_MS=5 start_stem
+	germinate clean
+	wait_for state_is clean failed
+	run jq -r '"\(.restarts) \(.cause)"' "$CELL_HOME/run/clean.json"
+	assert_output "5 exited with status 0"
+}
+
+@test "a cell waiting out a backoff stops at once" {
+	put_cell flaky '' -DEXIT_CODE=3
+	CELL_STEM_BACKOFF_MS=600000 start_stem
+	germinate flaky
+	wait_for state_is flaky backoff
+	run control '{"op":"stop","name":"flaky"}'
+	assert_output "$(printf '0 {"ok":true}\nEOF')"
+	run state_of flaky
+	assert_output stopped
+	[ ! -e "$CELL_HOME/run/flaky.sock" ]
+}

@@ -16,10 +16,10 @@
 #include "stem.h"
 
 /* The callers' message: "cell 'x' failed to start: exec: ...". */
-void failfast_message(const struct stem_cell *cell, char *out,
-			 size_t size)
+void failfast_message(const struct stem_cell *cell, char *out, size_t size)
 {
-	snprintf(out, size, "cell '%s' failed to start: %s", cell->name,
+	snprintf(out, size, "cell '%s' %s: %s", cell->name,
+		 cell->ran_ms >= STEM_START_MS ? "died" : "failed to start",
 		 cell->cause[0] ? cell->cause : "unknown cause");
 }
 

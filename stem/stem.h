@@ -24,6 +24,7 @@
 #define STEM_CAUSE_MAX 256
 #define STEM_MSG_MAX (STEM_CAUSE_MAX + 128) /* "cell 'NAME' ...: CAUSE" */
 #define STEM_FAILCONN_MAX 256        /* callers answered at once */
+#define STEM_START_MS 1000           /* dying sooner is failing to start */
 
 struct stem;
 
@@ -60,6 +61,7 @@ struct stem_cell {
 	uint64_t restart_delay_ms;
 	unsigned restarts;
 	uint64_t started_ms;         /* monotonic, of the current process */
+	uint64_t ran_ms;             /* how long the last process ran */
 	time_t since;                /* wall clock of the last transition */
 	unsigned long long starttime; /* /proc/PID/stat: identifies the pid */
 	int adopted;                 /* not our child: no exit status */
@@ -174,7 +176,10 @@ uint64_t supervise_now_ms(void);
 int supervise_adopt(struct stem *stem);
 
 /* failfast.c */
-/* "cell 'x' failed to start: CAUSE" into out. */
+/*
+ * What callers are told: "cell 'x' failed to start: CAUSE", or "cell 'x'
+ * died: CAUSE" when its last process had run STEM_START_MS or more.
+ */
 void failfast_message(const struct stem_cell *cell, char *out, size_t size);
 /* Accepts every caller pending on the cell's socket, answers each. */
 void failfast_accept(struct stem_cell *cell);

@@ -25,8 +25,6 @@
 
 /* A backoff this long is not "restarting right away": answer callers. */
 #define SUPERVISE_QUEUE_MS 1000
-/* An exit this soon after the start is a failure to start. */
-#define SUPERVISE_START_MS 1000
 
 static void start(struct stem_cell *cell);
 static void on_listen(struct loop *loop, struct loop_fd *w, uint32_t ev);
@@ -419,14 +417,11 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 				      supervise_now_ms(), uptime, &delay);
 	if (!clean || next == FSM_EV_EXIT_FAILED)
 		snprintf(cell->cause, sizeof cell->cause, "%s", why);
+	cell->ran_ms = uptime;
 	if (!clean) {
 		char msg[STEM_MSG_MAX];
 
-		if (uptime < SUPERVISE_START_MS)
-			failfast_message(cell, msg, sizeof msg);
-		else
-			snprintf(msg, sizeof msg, "cell '%s' died: %s",
-				 cell->name, why);
+		failfast_message(cell, msg, sizeof msg);
 		stem_log(stem, STEM_LOG_ERROR, "%s", msg);
 		/* Callers queued behind a crash are answered now. */
 		failfast_accept(cell);
@@ -535,6 +530,7 @@ static void start(struct stem_cell *cell)
 		return;
 	unwatch_listen(cell);
 	cell->cause[0] = '\0';
+	cell->ran_ms = 0;
 	err = supervise_load_dna(cell);
 	if (err) {
 		snprintf(cell->cause, sizeof cell->cause,

@@ -7,18 +7,7 @@
 #include <unistd.h>
 
 #include "stem.h"
-
-static int fill_addr(struct sockaddr_un *sa, const char *path)
-{
-	size_t n = strlen(path);
-
-	memset(sa, 0, sizeof *sa);
-	sa->sun_family = AF_UNIX;
-	if (n >= sizeof sa->sun_path)
-		return -ENAMETOOLONG;
-	memcpy(sa->sun_path, path, n + 1);
-	return 0;
-}
+#include "unixsock.h"
 
 /* 1 if something listens at path, 0 if the file is stale, -errno. */
 static int sock_live(const struct sockaddr_un *sa)
@@ -29,7 +18,8 @@ static int sock_live(const struct sockaddr_un *sa)
 	if (fd < 0)
 		return -errno;
 	r = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
-	/* A full backlog (EAGAIN) still means a live listener. */
+	/* Non-blocking: a full backlog (EAGAIN) must not stall the stem,
+	 * and still means a live listener. */
 	if (r == 0 || errno == EAGAIN)
 		r = 1;
 	else if (errno == ECONNREFUSED || errno == ENOENT)
@@ -45,7 +35,7 @@ int sock_listen(const char *path, int backlog)
 	struct sockaddr_un sa;
 	int fd, err, tries;
 
-	err = fill_addr(&sa, path);
+	err = unixsock_addr(&sa, path);
 	if (err)
 		return err;
 	/* Blocking: cells accept on it, and they share its file status. */

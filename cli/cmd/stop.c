@@ -10,9 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -22,6 +20,7 @@
 #include "fsutil.h"
 #include "options.h"
 #include "runinfo.h"
+#include "unixsock.h"
 #include "usage.h"
 
 static const char usage[] = "cell stop [--all] [NAME ...]";
@@ -29,22 +28,15 @@ static const char usage[] = "cell stop [--all] [NAME ...]";
 /* The stem's control socket, or -1 when no stem runs (none is started). */
 static int stem_running(const struct cell_home *home)
 {
-	struct sockaddr_un sa;
+	char path[CELL_PATH_MAX];
 	int fd;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	if (cell_home_path(home, sa.sun_path, sizeof sa.sun_path,
-			   "stem.sock"))
+	if (cell_home_path(home, path, sizeof path, "stem.sock"))
 		die("path too long: '%s/stem.sock'", home->dir);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die_errno("cannot create a socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	fd = unixsock_connect(path);
+	if (fd == -ENAMETOOLONG)
+		die("path too long: '%s'", path);
+	return fd < 0 ? -1 : fd;
 }
 
 static int stop_via_stem(int fd, const char *name)

@@ -42,6 +42,7 @@ static void conn_free(struct stem_conn *conn)
 		}
 	loop_fd_unwatch(&stem->loop, &conn->w);
 	close(conn->fd);
+	stem->nconns--;
 	cell_buf_release(&conn->in);
 	cell_buf_release(&conn->out);
 	free(conn);
@@ -363,7 +364,9 @@ static void on_accept(struct loop *loop, struct loop_fd *w, uint32_t events)
 	(void)events;
 	while ((fd = accept4(stem->ctl_fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		conn = calloc(1, sizeof *conn);
+		/* Over the limit the client sees EOF, never a hang. */
+		conn = stem->nconns < STEM_CONN_MAX ?
+		       calloc(1, sizeof *conn) : NULL;
 		if (!conn) {
 			close(fd);
 			continue;
@@ -381,6 +384,7 @@ static void on_accept(struct loop *loop, struct loop_fd *w, uint32_t events)
 		}
 		conn->next = stem->conns;
 		stem->conns = conn;
+		stem->nconns++;
 	}
 }
 

@@ -21,6 +21,7 @@
 #include "loop.h"
 
 #define STEM_CONTROL_MAX (64u << 10) /* largest control request */
+#define STEM_CONN_MAX 1024           /* control connections at once */
 #define STEM_CAUSE_MAX 256
 #define STEM_MSG_MAX (STEM_CAUSE_MAX + 128) /* "cell 'NAME' ...: CAUSE" */
 #define STEM_FAILCONN_MAX 256        /* callers answered at once */
@@ -114,6 +115,7 @@ struct stem {
 	struct loop_fd sig_w;
 	struct stem_cell *cells;
 	struct stem_conn *conns;
+	unsigned nconns;
 	struct stem_failconn *failconns;
 	unsigned nfailconns;
 	struct stem_verified *verified;

@@ -4,29 +4,16 @@
 
 #include "backoff.h"
 
-static const char *const policy_names[] = {
-	[RESTART_NO] = "no",
-	[RESTART_ON_FAILURE] = "on-failure",
-	[RESTART_ALWAYS] = "always",
-};
-
-int restart_policy_parse(const char *s, enum restart_policy *out)
+int restart_policy_parse(const char *s, enum manifest_restart *out)
 {
-	unsigned i;
+	enum manifest_restart r;
 
-	for (i = 0; i < sizeof policy_names / sizeof *policy_names; i++)
-		if (!strcmp(s, policy_names[i])) {
-			*out = (enum restart_policy)i;
+	for (r = MANIFEST_RESTART_NO; r <= MANIFEST_RESTART_ALWAYS; r++)
+		if (!strcmp(s, manifest_restart_name(r))) {
+			*out = r;
 			return 0;
 		}
 	return -EINVAL;
-}
-
-const char *restart_policy_name(enum restart_policy p)
-{
-	if ((unsigned)p >= sizeof policy_names / sizeof *policy_names)
-		return "unknown";
-	return policy_names[p];
 }
 
 void backoff_init(struct backoff *b)
@@ -56,7 +43,7 @@ static void expire(struct backoff *b, uint64_t now_ms)
 	b->nrecent = j;
 }
 
-enum fsm_event backoff_decide(struct backoff *b, enum restart_policy policy,
+enum fsm_event backoff_decide(struct backoff *b, enum manifest_restart policy,
 			      int clean, uint64_t now_ms, uint64_t uptime_ms,
 			      uint64_t *delay_ms)
 {
@@ -64,7 +51,8 @@ enum fsm_event backoff_decide(struct backoff *b, enum restart_policy policy,
 	uint64_t d;
 
 	*delay_ms = 0;
-	if (policy == RESTART_NO || (policy == RESTART_ON_FAILURE && clean))
+	if (policy == MANIFEST_RESTART_NO ||
+	    (policy == MANIFEST_RESTART_ON_FAILURE && clean))
 		return clean ? FSM_EV_EXIT_IDLE : FSM_EV_EXIT_FAILED;
 	/* A run as long as the window was healthy: start over. */
 	if (uptime_ms >= b->window_ms)

@@ -10,16 +10,14 @@
 #include <stdint.h>
 
 #include "fsm.h"
+#include "manifest.h"
 
-enum restart_policy {
-	RESTART_NO,
-	RESTART_ON_FAILURE, /* the default */
-	RESTART_ALWAYS,
-};
-
+/*
+ * The policies are the manifest's (dna/manifest.h): MANIFEST_RESTART_NO,
+ * _ON_FAILURE (the default), _ALWAYS.
+ */
 /* Parses "no", "on-failure", "always". 0 or -EINVAL. */
-int restart_policy_parse(const char *s, enum restart_policy *out);
-const char *restart_policy_name(enum restart_policy p);
+int restart_policy_parse(const char *s, enum manifest_restart *out);
 
 #define BACKOFF_LIMIT_MAX 32
 
@@ -45,7 +43,7 @@ void backoff_reset(struct backoff *b);
  * FSM_EV_EXIT_RESTART with *delay_ms set (the restart is recorded), or
  * FSM_EV_EXIT_FAILED (policy "no" after a failure, or over the limit).
  */
-enum fsm_event backoff_decide(struct backoff *b, enum restart_policy policy,
+enum fsm_event backoff_decide(struct backoff *b, enum manifest_restart policy,
 			      int clean, uint64_t now_ms, uint64_t uptime_ms,
 			      uint64_t *delay_ms);
 

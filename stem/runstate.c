@@ -59,7 +59,7 @@ static cJSON *state_json(const struct stem_cell *cell)
 	    !cJSON_AddNumberToObject(o, "starttime",
 				     (double)cell->starttime) ||
 	    !cJSON_AddStringToObject(o, "restart",
-				     restart_policy_name(cell->policy)) ||
+				     manifest_restart_name(cell->policy)) ||
 	    !cJSON_AddStringToObject(o, "cause", cell->cause)) {
 		cJSON_Delete(o);
 		return NULL;

@@ -56,7 +56,7 @@ struct stem_cell {
 	char hash[DNA_HASH_SIZE];
 	int manifest_loaded;         /* policy and idle_exit are hash's */
 	char cause[STEM_CAUSE_MAX];  /* why it last failed, "" if it did not */
-	enum restart_policy policy;
+	enum manifest_restart policy;
 	uint64_t idle_exit_ms;       /* 0: no idle exit */
 	struct backoff backoff;
 	uint64_t restart_delay_ms;

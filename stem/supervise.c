@@ -118,7 +118,7 @@ struct stem_cell *supervise_new_cell(struct stem *stem, const char *name)
 	c->log_rd = -1;
 	c->listen_fd = -1;
 	c->exec_rd = -1;
-	c->policy = RESTART_ON_FAILURE;
+	c->policy = MANIFEST_RESTART_ON_FAILURE;
 	c->since = time(NULL);
 	loop_fd_init(&c->listen_w, -1, on_listen, c);
 	loop_timer_init(&c->timer, on_timer, c);
@@ -130,29 +130,6 @@ struct stem_cell *supervise_new_cell(struct stem *stem, const char *name)
 	c->next = stem->cells;
 	stem->cells = c;
 	return c;
-}
-
-/* "30s", "500ms", "2m", "1h", or bare seconds. 0 or -EINVAL. */
-static int parse_duration_ms(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		*out = v;
-	else if (!*end || !strcmp(end, "s"))
-		*out = v * 1000;
-	else if (!strcmp(end, "m"))
-		*out = v * 60000;
-	else if (!strcmp(end, "h"))
-		*out = v * 3600000;
-	else
-		return -EINVAL;
-	return 0;
 }
 
 /*
@@ -175,7 +152,7 @@ int supervise_load_dna(struct stem_cell *cell)
 		return 0;
 	memcpy(cell->hash, hash, sizeof hash);
 	cell->manifest_loaded = 1;
-	cell->policy = RESTART_ON_FAILURE;
+	cell->policy = MANIFEST_RESTART_ON_FAILURE;
 	cell->idle_exit_ms = 0;
 	err = dna_meta_read(&stem->home, cell->hash, &meta);
 	if (err) {
@@ -193,13 +170,16 @@ int supervise_load_dna(struct stem_cell *cell)
 			 "cell '%s': unknown restart policy '%s'", cell->name,
 			 v->valuestring);
 	v = cJSON_GetObjectItemCaseSensitive(man, "idle_exit");
-	if (cJSON_IsString(v) &&
-	    parse_duration_ms(v->valuestring, &cell->idle_exit_ms) < 0)
-		stem_log(stem, STEM_LOG_ERROR,
-			 "cell '%s': bad idle_exit '%s'", cell->name,
-			 v->valuestring);
-	else if (cJSON_IsNumber(v) && v->valuedouble > 0)
-		cell->idle_exit_ms = (uint64_t)(v->valuedouble * 1000);
+	if (cJSON_IsString(v)) {
+		long long ms;
+
+		if (manifest_duration_ms(v->valuestring, &ms) == 0)
+			cell->idle_exit_ms = (uint64_t)ms;
+		else
+			stem_log(stem, STEM_LOG_ERROR,
+				 "cell '%s': bad idle_exit '%s'", cell->name,
+				 v->valuestring);
+	}
 	cJSON_Delete(meta);
 	return 0;
 }

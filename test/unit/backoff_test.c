@@ -6,16 +6,15 @@
 
 static void test_policy_parse(void)
 {
-	enum restart_policy p;
+	enum manifest_restart p;
 
 	CHECK_INT(restart_policy_parse("no", &p), 0);
-	CHECK_INT(p, RESTART_NO);
+	CHECK_INT(p, MANIFEST_RESTART_NO);
 	CHECK_INT(restart_policy_parse("on-failure", &p), 0);
-	CHECK_INT(p, RESTART_ON_FAILURE);
+	CHECK_INT(p, MANIFEST_RESTART_ON_FAILURE);
 	CHECK_INT(restart_policy_parse("always", &p), 0);
-	CHECK_INT(p, RESTART_ALWAYS);
+	CHECK_INT(p, MANIFEST_RESTART_ALWAYS);
 	CHECK_INT(restart_policy_parse("sometimes", &p), -EINVAL);
-	CHECK_STR(restart_policy_name(RESTART_ON_FAILURE), "on-failure");
 }
 
 static void test_policy_decisions(void)
@@ -24,15 +23,15 @@ static void test_policy_decisions(void)
 	uint64_t d;
 
 	backoff_init(&b);
-	CHECK_INT(backoff_decide(&b, RESTART_NO, 1, 0, 0, &d),
+	CHECK_INT(backoff_decide(&b, MANIFEST_RESTART_NO, 1, 0, 0, &d),
 		  FSM_EV_EXIT_IDLE);
-	CHECK_INT(backoff_decide(&b, RESTART_NO, 0, 0, 0, &d),
+	CHECK_INT(backoff_decide(&b, MANIFEST_RESTART_NO, 0, 0, 0, &d),
 		  FSM_EV_EXIT_FAILED);
-	CHECK_INT(backoff_decide(&b, RESTART_ON_FAILURE, 1, 0, 0, &d),
+	CHECK_INT(backoff_decide(&b, MANIFEST_RESTART_ON_FAILURE, 1, 0, 0, &d),
 		  FSM_EV_EXIT_IDLE);
-	CHECK_INT(backoff_decide(&b, RESTART_ON_FAILURE, 0, 0, 0, &d),
+	CHECK_INT(backoff_decide(&b, MANIFEST_RESTART_ON_FAILURE, 0, 0, 0, &d),
 		  FSM_EV_EXIT_RESTART);
-	CHECK_INT(backoff_decide(&b, RESTART_ALWAYS, 1, 1, 0, &d),
+	CHECK_INT(backoff_decide(&b, MANIFEST_RESTART_ALWAYS, 1, 1, 0, &d),
 		  FSM_EV_EXIT_RESTART);
 }
 
@@ -45,7 +44,7 @@ static void test_delays_double_up_to_max(void)
 
 	backoff_init(&b);
 	for (i = 0; i < 5; i++) {
-		CHECK_INT(backoff_decide(&b, RESTART_ON_FAILURE, 0, t, 10, &d),
+		CHECK_INT(backoff_decide(&b, MANIFEST_RESTART_ON_FAILURE, 0, t, 10, &d),
 			  FSM_EV_EXIT_RESTART);
 		CHECK_INT(d, want[i]);
 		t += 5000; /* spread out: the intensity limit stays clear */
@@ -54,7 +53,7 @@ static void test_delays_double_up_to_max(void)
 	b.limit = 100;
 	b.window_ms = 1;
 	for (i = 0; i < 20; i++)
-		backoff_decide(&b, RESTART_ALWAYS, 0, t += 2, 0, &d);
+		backoff_decide(&b, MANIFEST_RESTART_ALWAYS, 0, t += 2, 0, &d);
 	CHECK_INT(d, 30000);
 }
 
@@ -66,12 +65,12 @@ static void test_intensity_limit_fails(void)
 
 	backoff_init(&b);
 	for (i = 0; i < 5; i++)
-		CHECK_INT(backoff_decide(&b, RESTART_ON_FAILURE, 0, 1000 + i,
+		CHECK_INT(backoff_decide(&b, MANIFEST_RESTART_ON_FAILURE, 0, 1000 + i,
 					 5, &d), FSM_EV_EXIT_RESTART);
-	CHECK_INT(backoff_decide(&b, RESTART_ON_FAILURE, 0, 1010, 5, &d),
+	CHECK_INT(backoff_decide(&b, MANIFEST_RESTART_ON_FAILURE, 0, 1010, 5, &d),
 		  FSM_EV_EXIT_FAILED);
 	/* Once the window has passed, restarts are allowed again. */
-	CHECK_INT(backoff_decide(&b, RESTART_ON_FAILURE, 0, 20000, 5, &d),
+	CHECK_INT(backoff_decide(&b, MANIFEST_RESTART_ON_FAILURE, 0, 20000, 5, &d),
 		  FSM_EV_EXIT_RESTART);
 	backoff_reset(&b);
 	CHECK_INT(b.nrecent, 0);
@@ -84,10 +83,10 @@ static void test_healthy_run_resets_delay(void)
 	uint64_t d;
 
 	backoff_init(&b);
-	backoff_decide(&b, RESTART_ON_FAILURE, 0, 0, 1, &d);
-	backoff_decide(&b, RESTART_ON_FAILURE, 0, 1, 1, &d);
+	backoff_decide(&b, MANIFEST_RESTART_ON_FAILURE, 0, 0, 1, &d);
+	backoff_decide(&b, MANIFEST_RESTART_ON_FAILURE, 0, 1, 1, &d);
 	CHECK_INT(d, 200);
-	backoff_decide(&b, RESTART_ON_FAILURE, 0, 60000, 59000, &d);
+	backoff_decide(&b, MANIFEST_RESTART_ON_FAILURE, 0, 60000, 59000, &d);
 	CHECK_INT(d, 100);
 }
 

@@ -27,7 +27,7 @@ MAINS    := cli/main.c stem/main.c
 rel  = $(patsubst %.c,build/rel/%.o,$(1))
 asan = $(patsubst %.c,build/asan/%.o,$(1))
 
-BINS := bin/cell $(if $(STEM_SRC),bin/cell-stem)
+BINS := bin/cell $(if $(wildcard stem/main.c),bin/cell-stem)
 UNIT_BINS := $(patsubst test/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 
 .PHONY: all deps test unit lint bench demo fuzz install clean help
@@ -114,6 +114,17 @@ fuzz: build/fuzz/frame_fuzz
 build/fuzz/frame_fuzz: test/fuzz/frame_fuzz.c $(SDK_SRC)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(STD) $(WARN) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+# Programs the sandbox tests run inside a sandbox: a static probe (needs
+# nothing from /usr, as a cell in any language) and a dynamic hello.
+SANDBOX_PROBES := build/sandbox/probe build/sandbox/hello
+unit: $(SANDBOX_PROBES)
+build/sandbox/probe: test/sandbox/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -static -o $@ $<
+build/sandbox/hello: test/sandbox/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

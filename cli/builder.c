@@ -469,75 +469,86 @@ static void cleanup(struct build_cell *c)
 	c->tmpdir[0] = '\0';
 }
 
-static cJSON *source_json(const struct build_cell *c)
+/* Adds key: s, or key: null when s is NULL. 1 done, 0 out of memory. */
+static int add_str(cJSON *o, const char *key, const char *s)
+{
+	return (s ? cJSON_AddStringToObject(o, key, s)
+		  : cJSON_AddNullToObject(o, key)) != NULL;
+}
+
+/* "source": where the cell came from; unknown (null) outside git. */
+static int add_source(struct builder *b, const struct build_cell *c,
+		      cJSON *meta)
 {
 	struct workspace_source si;
-	cJSON *s = cJSON_CreateObject();
+	cJSON *s = cJSON_AddObjectToObject(meta, "source");
+	int known;
 
 	if (!s)
-		return NULL;
-	if (workspace_source_info(c->abs, &si, NULL) == 0) {
-		cJSON_AddStringToObject(s, "repo", si.repo);
-		cJSON_AddStringToObject(s, "path", si.path);
-		if (si.commit[0])
-			cJSON_AddStringToObject(s, "commit", si.commit);
-		else
-			cJSON_AddNullToObject(s, "commit");
-		cJSON_AddBoolToObject(s, "dirty", si.dirty);
-	} else {
-		/* Outside git (or unreadable): where it came from is unknown. */
-		cJSON_AddNullToObject(s, "repo");
-		cJSON_AddNullToObject(s, "path");
-		cJSON_AddNullToObject(s, "commit");
-		cJSON_AddBoolToObject(s, "dirty", 1);
+		return 0;
+	known = workspace_source_info_git(&b->git, c->abs, &si, NULL) == 0;
+	return add_str(s, "repo", known ? si.repo : NULL) &&
+	       add_str(s, "path", known ? si.path : NULL) &&
+	       add_str(s, "commit", known && si.commit[0] ? si.commit : NULL) &&
+	       cJSON_AddBoolToObject(s, "dirty", known ? si.dirty : 1);
+}
+
+/* "signatures": [{"key", "sig"}] by the node key. */
+static int add_signature(const struct builder *b, const char *sig,
+			 cJSON *meta)
+{
+	char pub[DNA_KEY_TEXT_SIZE];
+	cJSON *sigs = cJSON_AddArrayToObject(meta, "signatures");
+	cJSON *one = cJSON_CreateObject();
+
+	if (!sigs || !one || !cJSON_AddItemToArray(sigs, one)) {
+		cJSON_Delete(one);
+		return 0;
 	}
-	return s;
+	dna_key_format(b->key.pk, pub);
+	return add_str(one, "key", pub) && add_str(one, "sig", sig);
 }
 
 /* meta/HASH.json as meta.c documents it. *out owned by the caller. */
 static int make_meta(struct builder *b, struct build_cell *c, off_t size,
 		     cJSON **out)
 {
-	char built[32], pub[DNA_KEY_TEXT_SIZE], sig[DNA_SIG_TEXT_SIZE];
-	cJSON *meta, *sigs, *one, *manifest;
+	char built[32], sig[DNA_SIG_TEXT_SIZE];
+	cJSON *meta, *manifest;
 	struct tm tm;
 	time_t now = time(NULL);
-	int err;
+	int err, ok;
 
 	err = dna_sign(&b->key, c->m.name, c->hash, sig);
 	if (err)
 		return err;
-	dna_key_format(b->key.pk, pub);
 	gmtime_r(&now, &tm);
 	strftime(built, sizeof built, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
 	meta = cJSON_CreateObject();
-	manifest = cJSON_Duplicate(c->m.json, 1);
-	sigs = cJSON_CreateArray();
-	one = cJSON_CreateObject();
-	if (!meta || !manifest || !sigs || !one) {
+	if (!meta)
+		return -ENOMEM;
+	ok = add_str(meta, "name", c->m.name) &&
+	     add_str(meta, "version", c->m.version) &&
+	     add_str(meta, "hash", c->hash) &&
+	     cJSON_AddNumberToObject(meta, "size", (double)size) &&
+	     add_source(b, c, meta) &&
+	     add_str(meta, "toolchain", b->tc->identity) &&
+	     add_str(meta, "built", built) &&
+	     add_str(meta, "cache_key", c->key);
+	if (ok) {
+		manifest = cJSON_Duplicate(c->m.json, 1);
+		ok = manifest && cJSON_AddItemToObject(meta, "manifest",
+						       manifest);
+		if (!ok)
+			cJSON_Delete(manifest);
+	}
+	if (ok)
+		ok = add_signature(b, sig, meta);
+	if (!ok) {
 		cJSON_Delete(meta);
-		cJSON_Delete(manifest);
-		cJSON_Delete(sigs);
-		cJSON_Delete(one);
 		return -ENOMEM;
 	}
-	cJSON_AddStringToObject(meta, "name", c->m.name);
-	if (c->m.version)
-		cJSON_AddStringToObject(meta, "version", c->m.version);
-	else
-		cJSON_AddNullToObject(meta, "version");
-	cJSON_AddStringToObject(meta, "hash", c->hash);
-	cJSON_AddNumberToObject(meta, "size", (double)size);
-	cJSON_AddItemToObject(meta, "source", source_json(c));
-	cJSON_AddStringToObject(meta, "toolchain", b->tc->identity);
-	cJSON_AddStringToObject(meta, "built", built);
-	cJSON_AddStringToObject(meta, "cache_key", c->key);
-	cJSON_AddItemToObject(meta, "manifest", manifest);
-	cJSON_AddStringToObject(one, "key", pub);
-	cJSON_AddStringToObject(one, "sig", sig);
-	cJSON_AddItemToArray(sigs, one);
-	cJSON_AddItemToObject(meta, "signatures", sigs);
 	*out = meta;
 	return 0;
 }
@@ -668,6 +679,8 @@ int builder_run(struct builder *b, struct build_cell **cells, size_t n)
 	}
 	err = jobs_run(jobs, njobs, b->jobs, job_done, b);
 	free(jobs);
+	workspace_git_close(b->git);
+	b->git = NULL;
 	if (err)
 		return err;
 	for (i = 0; i < n; i++)

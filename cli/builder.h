@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "manifest.h"
 #include "toolchain.h"
+#include "workspace.h"
 
 enum build_status {
 	BUILD_PENDING,
@@ -59,6 +60,7 @@ struct builder {
 	int jobs;
 	struct dna_key key;            /* loaded at the first miss */
 	int have_key;
+	struct workspace_git *git;     /* kept open between misses */
 	/* Called once per cell when its status is final. */
 	void (*report)(void *ctx, struct build_cell *c);
 	void *report_ctx;
@@ -84,7 +86,8 @@ int builder_key(const struct builder *b, struct build_cell *c);
 /*
  * Builds cells[0..n): keys, cache lookups, then every miss with at most
  * b->jobs compilers at once. Each cell ends CACHED, BUILT or FAILED and
- * is reported through b->report. Returns the number of failed cells, or
+ * is reported through b->report. Closes b->git at the end.
+ * Returns the number of failed cells, or
  * -errno when the job runner itself failed.
  */
 int builder_run(struct builder *b, struct build_cell **cells, size_t n);

@@ -138,37 +138,44 @@ static void reap_all(struct job **running, size_t nrun)
 	}
 }
 
+/* Starts jobs until max run at once or none are left. */
+static void fill(struct job **jobs, size_t n, size_t *next,
+		 struct job **running, size_t *nrun, size_t max,
+		 void (*done)(void *ctx, struct job *j), void *ctx)
+{
+	while (*nrun < max && *next < n) {
+		struct job *j = jobs[(*next)++];
+
+		start(j);
+		if (!j->spawn_err)
+			running[(*nrun)++] = j;
+		else if (done)
+			done(ctx, j);
+	}
+}
+
 int jobs_run(struct job **jobs, size_t n, int max,
 	     void (*done)(void *ctx, struct job *j), void *ctx)
 {
-	struct job **running;
+	struct job **running, **ended;
 	struct pollfd *pfd;
-	size_t next = 0, nrun = 0, i;
+	size_t next = 0, nrun = 0, nended, i, cap;
 	int err = 0;
 
 	if (max < 1)
 		max = 1;
-	if ((size_t)max > n)
-		max = n ? (int)n : 1;
-	running = calloc((size_t)max, sizeof *running);
-	pfd = calloc((size_t)max, sizeof *pfd);
-	if (!running || !pfd) {
+	cap = (size_t)max < n ? (size_t)max : (n ? n : 1);
+	running = calloc(cap, sizeof *running);
+	ended = calloc(cap, sizeof *ended);
+	pfd = calloc(cap, sizeof *pfd);
+	if (!running || !ended || !pfd) {
 		free(running);
+		free(ended);
 		free(pfd);
 		return -ENOMEM;
 	}
-	for (;;) {
-		while (nrun < (size_t)max && next < n) {
-			struct job *j = jobs[next++];
-
-			start(j);
-			if (j->spawn_err && done)
-				done(ctx, j);
-			else
-				running[nrun++] = j;
-		}
-		if (!nrun)
-			break;
+	fill(jobs, n, &next, running, &nrun, cap, done, ctx);
+	while (nrun) {
 		for (i = 0; i < nrun; i++) {
 			pfd[i].fd = running[i]->fd;
 			pfd[i].events = POLLIN;
@@ -182,20 +189,25 @@ int jobs_run(struct job **jobs, size_t n, int max,
 			break;
 		}
 		/* Walk backwards so removing an entry keeps the rest. */
+		nended = 0;
 		for (i = nrun; i-- > 0;) {
-			if (!pfd[i].revents)
+			if (!pfd[i].revents || !drain(running[i]))
 				continue;
-			if (drain(running[i])) {
-				struct job *j = running[i];
-
-				running[i] = running[--nrun];
-				pfd[i] = pfd[nrun];
-				if (done)
-					done(ctx, j);
-			}
+			ended[nended++] = running[i];
+			running[i] = running[--nrun];
+			pfd[i] = pfd[nrun];
 		}
+		/*
+		 * Start the replacements first: the caller's work in done()
+		 * (storing a result, with its fsyncs) then overlaps with the
+		 * next compilers instead of idling the CPUs.
+		 */
+		fill(jobs, n, &next, running, &nrun, cap, done, ctx);
+		for (i = 0; i < nended && done; i++)
+			done(ctx, ended[i]);
 	}
 	free(running);
+	free(ended);
 	free(pfd);
 	return err;
 }

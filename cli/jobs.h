@@ -41,10 +41,11 @@ void job_release(struct job *j);
 int job_ok(const struct job *j);
 
 /*
- * Runs every job, at most max at once (max < 1 means 1), in order of
- * the array. done(ctx, job), when done is not NULL, is called in this
- * process as each job ends, before the next one starts in its place.
- * A child that cannot exec writes the reason to its output, exits 127.
+ * Runs every job, at most max at once (max < 1 means 1), started in
+ * order of the array. done(ctx, job), when done is not NULL, is called in
+ * this process as each job ends, after the jobs taking its place have
+ * started (so slow work in done overlaps with them). A child that cannot
+ * exec writes the reason to its output and exits 127.
  * Returns 0 (each job's own outcome is in the job), or -errno when the
  * runner itself failed (poll); running children are then waited for.
  */

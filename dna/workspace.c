@@ -268,32 +268,91 @@ static int dirty_under(git_repository *repo, const char *rel, int *dirty,
 	return 0;
 }
 
-int workspace_source_info(const char *dir, struct workspace_source *out,
-			  struct cell_buf *why)
+struct workspace_git {
+	git_repository *repo;
+	char top[CELL_PATH_MAX];   /* the work tree, resolved */
+};
+
+void workspace_git_close(struct workspace_git *git)
 {
-	git_repository *repo = NULL;
+	if (!git)
+		return;
+	git_repository_free(git->repo);
+	free(git);
+	git_libgit2_shutdown();
+}
+
+/* Opens the repository holding dir into a new *git. 0, -ENOENT, ... */
+static int git_open(struct workspace_git **git, const char *dir,
+		    struct cell_buf *why)
+{
+	struct workspace_git *g = calloc(1, sizeof *g);
+	int err;
+
+	if (!g)
+		return -ENOMEM;
+	git_libgit2_init();
+	err = open_repo(dir, &g->repo, why);
+	if (!err && !realpath(git_repository_workdir(g->repo), g->top))
+		err = -errno;
+	if (err) {
+		workspace_git_close(g);
+		return err;
+	}
+	*git = g;
+	return 0;
+}
+
+/* 1 if the resolved path abs lies in g's work tree. */
+static int in_tree(const struct workspace_git *g, const char *abs)
+{
+	size_t n = strlen(g->top);
+
+	return !strncmp(abs, g->top, n) && (abs[n] == '/' || !abs[n]);
+}
+
+int workspace_source_info_git(struct workspace_git **git, const char *dir,
+			      struct workspace_source *out,
+			      struct cell_buf *why)
+{
+	char abs[CELL_PATH_MAX];
 	git_oid oid;
 	int err, rc;
 
 	memset(out, 0, sizeof *out);
-	git_libgit2_init();
-	err = open_repo(dir, &repo, why);
-	if (!err && !realpath(git_repository_workdir(repo), out->repo))
-		err = -errno;
-	if (!err)
-		err = relative_to_workdir(repo, dir, out->path,
-					  sizeof out->path);
-	if (!err) {
-		rc = git_reference_name_to_id(&oid, repo, "HEAD");
-		if (rc == 0)
-			git_oid_tostr(out->commit, sizeof out->commit, &oid);
-		else if (rc != GIT_ENOTFOUND && rc != GIT_EUNBORNBRANCH)
-			err = git_fail(why);
+	if (!realpath(dir, abs))
+		return -errno;
+	if (*git && !in_tree(*git, abs)) {
+		workspace_git_close(*git);
+		*git = NULL;
 	}
-	if (!err)
-		err = dirty_under(repo, out->path, &out->dirty, why);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
+	if (!*git) {
+		err = git_open(git, abs, why);
+		if (err)
+			return err;
+	}
+	if (snprintf(out->repo, sizeof out->repo, "%s", (*git)->top) >=
+	    (int)sizeof out->repo)
+		return -ENAMETOOLONG;
+	err = relative_to_workdir((*git)->repo, abs, out->path,
+				  sizeof out->path);
+	if (err)
+		return err;
+	rc = git_reference_name_to_id(&oid, (*git)->repo, "HEAD");
+	if (rc == 0)
+		git_oid_tostr(out->commit, sizeof out->commit, &oid);
+	else if (rc != GIT_ENOTFOUND && rc != GIT_EUNBORNBRANCH)
+		return git_fail(why);
+	return dirty_under((*git)->repo, out->path, &out->dirty, why);
+}
+
+int workspace_source_info(const char *dir, struct workspace_source *out,
+			  struct cell_buf *why)
+{
+	struct workspace_git *git = NULL;
+	int err = workspace_source_info_git(&git, dir, out, why);
+
+	workspace_git_close(git);
 	return err;
 }
 

@@ -50,6 +50,19 @@ int workspace_source_info(const char *dir, struct workspace_source *out,
 			  struct cell_buf *why);
 
 /*
+ * The same, keeping the repository open in *git between calls (NULL at
+ * first): describing many cells of one repository costs one open, and
+ * libgit2 keeps its index and config loaded (the first status of a fresh
+ * repository costs milliseconds, the next ones a tenth of one). A dir in
+ * another repository replaces it. Free with workspace_git_close().
+ */
+struct workspace_git;
+int workspace_source_info_git(struct workspace_git **git, const char *dir,
+			      struct workspace_source *out,
+			      struct cell_buf *why);
+void workspace_git_close(struct workspace_git *git);
+
+/*
  * Makes sure dir is inside a git repository: when no repository holds it
  * (searching upwards like git, not across filesystems), initializes one
  * at dir. *created tells which happened.

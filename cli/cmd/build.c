@@ -112,41 +112,47 @@ static double ms(double seconds)
 	return (double)(long long)(seconds * 1000 + 0.5) / 1000;
 }
 
+/* One cell as a JSON object; NULL when out of memory. */
+static cJSON *cell_json(const struct build_cell *c)
+{
+	int failed = c->status == BUILD_FAILED;
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && cJSON_AddStringToObject(o, "name", c->m.name) &&
+	    cJSON_AddStringToObject(o, "path", c->dir) &&
+	    cJSON_AddStringToObject(o, "status", status_word(c->status)) &&
+	    (failed ? cJSON_AddNullToObject(o, "hash")
+		    : cJSON_AddStringToObject(o, "hash", c->hash)) &&
+	    cJSON_AddNumberToObject(o, "seconds", ms(c->seconds)) &&
+	    (failed ? cJSON_AddStringToObject(o, "error",
+					      cell_buf_str(&c->error))
+		    : cJSON_AddNullToObject(o, "error")))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
 static void print_json(const struct report *r)
 {
 	cJSON *arr = cJSON_CreateArray();
 	char *text;
 	size_t i;
 
-	if (!arr)
-		die("out of memory");
-	for (i = 0; i < r->n; i++) {
-		const struct build_cell *c = r->cells[i];
-		cJSON *o = cJSON_CreateObject();
+	for (i = 0; arr && i < r->n; i++) {
+		cJSON *o = cell_json(r->cells[i]);
 
-		if (!o)
-			die("out of memory");
-		cJSON_AddStringToObject(o, "name", c->m.name);
-		cJSON_AddStringToObject(o, "path", c->dir);
-		cJSON_AddStringToObject(o, "status", status_word(c->status));
-		if (c->status == BUILD_FAILED) {
-			cJSON_AddNullToObject(o, "hash");
-			cJSON_AddNumberToObject(o, "seconds", ms(c->seconds));
-			cJSON_AddStringToObject(o, "error",
-						cell_buf_str(&c->error));
-		} else {
-			cJSON_AddStringToObject(o, "hash", c->hash);
-			cJSON_AddNumberToObject(o, "seconds", ms(c->seconds));
-			cJSON_AddNullToObject(o, "error");
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			cJSON_Delete(arr);
+			arr = NULL;
 		}
-		cJSON_AddItemToArray(arr, o);
 	}
-	text = cJSON_Print(arr);
+	text = arr ? cJSON_Print(arr) : NULL;
+	cJSON_Delete(arr);
 	if (!text)
 		die("out of memory");
 	puts(text);
 	free(text);
-	cJSON_Delete(arr);
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -164,6 +170,7 @@ static int load_path(const char *path, struct build_cell ***cells,
 {
 	struct workspace_cells found = { NULL, 0 };
 	struct cell_buf why = CELL_BUF_INIT(4096);
+	struct build_cell **grown;
 	size_t i;
 	int bad = 0, err;
 
@@ -176,9 +183,10 @@ static int load_path(const char *path, struct build_cell ***cells,
 	cell_buf_release(&why);
 	if (!found.n)
 		die("no cells found under '%s'", path);
-	*cells = realloc(*cells, (*n + found.n) * sizeof **cells);
-	if (!*cells)
+	grown = realloc(*cells, (*n + found.n) * sizeof **cells);
+	if (!grown)
 		die("out of memory");
+	*cells = grown;
 	for (i = 0; i < found.n; i++) {
 		struct build_cell *c = malloc(sizeof *c);
 
@@ -229,6 +237,17 @@ static int check_names(struct build_cell **cells, size_t *n)
 	}
 	*n = k;
 	return clashes;
+}
+
+static void free_cells(struct build_cell **cells, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		build_cell_release(cells[i]);
+		free(cells[i]);
+	}
+	free(cells);
 }
 
 static void prepare_home(const struct cell_home *home)
@@ -289,8 +308,10 @@ int cmd_build(int argc, char **argv)
 	for (i = 0; i < (size_t)npaths; i++)
 		bad += load_path(paths[i], &cells, &n);
 	bad += check_names(cells, &n);
-	if (bad)
+	if (bad) {
+		free_cells(cells, n);
 		return EXIT_FAIL;
+	}
 	prepare_home(&home);
 	if (toolchain_identify(&tc, &why))
 		die("%s", cell_buf_str(&why));
@@ -324,10 +345,6 @@ int cmd_build(int argc, char **argv)
 		printf("%zu cell%s: %zu built, %zu cached, %d failed in %.2fs\n",
 		       n, n == 1 ? "" : "s", built, cached, failed,
 		       jobs_now() - t0);
-	for (i = 0; i < n; i++) {
-		build_cell_release(cells[i]);
-		free(cells[i]);
-	}
-	free(cells);
+	free_cells(cells, n);
 	return failed ? EXIT_FAIL : EXIT_OK;
 }

@@ -247,3 +247,14 @@ bats_require_minimum_version 1.5.0
 	assert_line --index 1 --regexp '^built   echo    [0-9a-f]{12}  '
 	assert_line --index 2 --regexp '^built   retina  [0-9a-f]{12}  '
 }
+
+@test "colours only when standard output is a terminal" {
+	two_cells
+	run script -qec "cell build" /dev/null
+	assert_success
+	assert_output --partial $'\033[32mbuilt \033[0m  a  '
+	run cell build
+	refute_output --partial $'\033['
+	NO_COLOR=1 run script -qec "cell build" /dev/null
+	refute_output --partial $'\033['
+}

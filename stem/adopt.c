@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -51,6 +52,7 @@ static void adopt_one(struct stem *stem, const char *name)
 	unsigned long long starttime = 0;
 	cJSON *st = NULL;
 	pid_t pid = 0;
+	time_t since = 0;
 	int pidfd;
 
 	if (cell_home_path(&stem->home, path, sizeof path, "run/%s.json",
@@ -68,6 +70,9 @@ static void adopt_one(struct stem *stem, const char *name)
 	v = cJSON_GetObjectItemCaseSensitive(st, "starttime");
 	if (cJSON_IsNumber(v))
 		starttime = (unsigned long long)v->valuedouble;
+	v = cJSON_GetObjectItemCaseSensitive(st, "since");
+	if (cJSON_IsNumber(v) && v->valuedouble > 0)
+		since = (time_t)v->valuedouble;
 	v = cJSON_GetObjectItemCaseSensitive(st, "restarts");
 	if (cJSON_IsNumber(v))
 		cell->restarts = (unsigned)v->valuedouble;
@@ -86,6 +91,8 @@ static void adopt_one(struct stem *stem, const char *name)
 		cell->listen_fd = take_socket(cell);
 		supervise_transition(cell, FSM_EV_START);
 		supervise_transition(cell, FSM_EV_EXECED);
+		if (since)
+			cell->since = since; /* it has run since then */
 		cell->started_ms = supervise_now_ms();
 		if (supervise_watch_proc(cell) < 0)
 			stem_log(stem, STEM_LOG_ERROR,

@@ -137,11 +137,13 @@ rawcall() {
 	start_stem
 	germinate echo
 	pid=$(pid_of echo)
+	wait_for state_is echo running
+	since=$(jq .since "$CELL_HOME/run/echo.json")
 	kill -9 "$(cat "$CELL_HOME/stem.pid")"
 	wait_gone "$(cat "$CELL_HOME/stem.pid")"
 	start_stem
 	run control '{"op":"ps"}'
-	assert_line --index 0 --partial "{\"name\":\"echo\",\"pid\":$pid,\"state\":\"running\""
+	assert_line --index 0 --partial "{\"name\":\"echo\",\"pid\":$pid,\"state\":\"running\",\"restarts\":0,\"since\":$since,"
 	run germinate echo
 	assert_line --index 0 --partial "\"pid\":$pid,"
 	grep -q "adopted cell 'echo' pid $pid\$" "$CELL_HOME/logs/stem.log"

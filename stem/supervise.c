@@ -94,9 +94,11 @@ int supervise_transition(struct stem_cell *cell, enum fsm_event ev)
 		 fsm_state_name((enum fsm_state)next));
 	cell->state = (enum fsm_state)next;
 	cell->since = time(NULL);
-	if (!cell->persist.armed)
+	if (ev != FSM_EV_EXECED)
+		loop_timer_in(&cell->stem->loop, &cell->persist, 0);
+	else if (!cell->persist.armed)
 		loop_timer_in(&cell->stem->loop, &cell->persist,
-			      ev == FSM_EV_EXECED ? SUPERVISE_PERSIST_MS : 0);
+			      SUPERVISE_PERSIST_MS);
 	return 0;
 }
 
@@ -200,7 +202,7 @@ static void watch_listen(struct stem_cell *cell)
 {
 	int err;
 
-	if (cell->listen_fd < 0)
+	if (cell->listen_fd < 0 || cell->listen_w.added)
 		return;
 	loop_fd_init(&cell->listen_w, cell->listen_fd, on_listen, cell);
 	err = loop_fd_watch(&cell->stem->loop, &cell->listen_w, EPOLLIN);
@@ -349,7 +351,7 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 	struct stem_cell *cell = w->ctx;
 	struct stem *stem = cell->stem;
 	char why[STEM_CAUSE_MAX];
-	uint64_t delay, uptime;
+	uint64_t delay = 0, uptime;
 	enum fsm_event next;
 	siginfo_t si;
 	int exec_err, clean;

@@ -2,15 +2,17 @@
  * spawn.c - starting a cell (systemd socket activation: the listening
  * socket as fd 3, LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES) and its logger.
  *
- * The stem is single-threaded, so the child may call anything between
- * fork and exec. An exec failure travels back through a CLOEXEC pipe as
- * an errno; EOF on that pipe means the exec worked.
+ * A cell is started with vfork (the environment prepared beforehand, the
+ * child making system calls only); its logger with fork, since it runs
+ * our code. An exec failure travels back through a CLOEXEC pipe as an
+ * errno; EOF on that pipe means the exec worked.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <stdnoreturn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,10 +42,96 @@ static noreturn void child_fail(int err_wr)
 	_exit(127);
 }
 
-static noreturn void exec_cell(struct stem *stem, struct stem_cell *cell,
-			       const char *path, int err_wr)
+/*
+ * A cell's environment, built before vfork: the child shares our memory
+ * until it execs, so it may not allocate; it only writes its own pid
+ * into listen_pid.
+ */
+struct cell_env {
+	char **envp;
+	char listen_pid[32];
+	char fdnames[24 + CELL_NAME_MAX];
+	char name[24 + CELL_NAME_MAX];
+	char home[24 + CELL_PATH_MAX];
+	char stem[24 + CELL_PATH_MAX];
+	char idle[48];
+};
+
+extern char **environ;
+
+/* Ours: inherited values of these never reach a cell. */
+static const char *const cell_vars[] = {
+	"LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=", "CELL_HOME=",
+	"CELL_NAME=", "CELL_STEM=", "CELL_IDLE_EXIT=",
+};
+
+static int ours(const char *var)
 {
-	char num[32];
+	size_t i;
+
+	for (i = 0; i < sizeof cell_vars / sizeof *cell_vars; i++)
+		if (!strncmp(var, cell_vars[i], strlen(cell_vars[i])))
+			return 1;
+	return 0;
+}
+
+/* 0 or -ENOMEM; the caller frees e->envp. */
+static int env_build(struct cell_env *e, const struct stem *stem,
+		     const struct stem_cell *cell)
+{
+	size_t n = 0, j = 0, i;
+
+	while (environ[n])
+		n++;
+	e->envp = calloc(n + 8, sizeof *e->envp);
+	if (!e->envp)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (!ours(environ[i]))
+			e->envp[j++] = environ[i];
+	snprintf(e->listen_pid, sizeof e->listen_pid, "LISTEN_PID=");
+	snprintf(e->fdnames, sizeof e->fdnames, "LISTEN_FDNAMES=%s",
+		 cell->name);
+	snprintf(e->name, sizeof e->name, "CELL_NAME=%s", cell->name);
+	snprintf(e->home, sizeof e->home, "CELL_HOME=%s", stem->home.dir);
+	snprintf(e->stem, sizeof e->stem, "CELL_STEM=%s", stem->self);
+	e->envp[j++] = "LISTEN_FDS=1";
+	e->envp[j++] = e->listen_pid;
+	e->envp[j++] = e->fdnames;
+	e->envp[j++] = e->name;
+	e->envp[j++] = e->home;
+	e->envp[j++] = e->stem;
+	if (cell->idle_exit_ms) {
+		snprintf(e->idle, sizeof e->idle, "CELL_IDLE_EXIT=%llu",
+			 (unsigned long long)cell->idle_exit_ms);
+		e->envp[j++] = e->idle;
+	}
+	e->envp[j] = NULL;
+	return 0;
+}
+
+/* Appends pid's decimal digits to s (no stdio: we are a vfork child). */
+static void put_pid(char *s, pid_t pid)
+{
+	char digits[16];
+	int n = 0;
+
+	while (*s)
+		s++;
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0);
+	while (n)
+		*s++ = digits[--n];
+	*s = '\0';
+}
+
+/* The vfork child: system calls only, then exec or _exit. */
+static noreturn void exec_cell(const struct stem_cell *cell,
+			       const char *path, struct cell_env *e,
+			       int err_wr)
+{
+	char *argv[2];
 	int null;
 
 	child_reset_signals();
@@ -64,22 +152,10 @@ static noreturn void exec_cell(struct stem *stem, struct stem_cell *cell,
 	} else if (dup2(cell->listen_fd, 3) < 0) {
 		child_fail(err_wr);
 	}
-	snprintf(num, sizeof num, "%d", (int)getpid());
-	if (setenv("LISTEN_FDS", "1", 1) || setenv("LISTEN_PID", num, 1) ||
-	    setenv("LISTEN_FDNAMES", cell->name, 1) ||
-	    setenv("CELL_HOME", stem->home.dir, 1) ||
-	    setenv("CELL_NAME", cell->name, 1) ||
-	    setenv("CELL_STEM", stem->self, 1))
-		child_fail(err_wr);
-	if (cell->idle_exit_ms) {
-		snprintf(num, sizeof num, "%llu",
-			 (unsigned long long)cell->idle_exit_ms);
-		if (setenv("CELL_IDLE_EXIT", num, 1))
-			child_fail(err_wr);
-	} else {
-		unsetenv("CELL_IDLE_EXIT");
-	}
-	execl(path, cell->name, (char *)NULL);
+	put_pid(e->listen_pid, getpid());
+	argv[0] = (char *)cell->name;
+	argv[1] = NULL;
+	execve(path, argv, e->envp);
 	child_fail(err_wr);
 }
 
@@ -94,23 +170,29 @@ static int watch_child(struct stem_child *c, pid_t pid)
 
 int spawn_cell(struct stem *stem, struct stem_cell *cell, const char *path)
 {
+	struct cell_env env;
 	int ep[2], err;
 	pid_t pid;
 
-	if (pipe2(ep, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
+	err = env_build(&env, stem, cell);
+	if (err)
+		return err;
+	if (pipe2(ep, O_CLOEXEC) < 0) {
 		err = -errno;
-		close(ep[0]);
-		close(ep[1]);
+		free(env.envp);
 		return err;
 	}
-	if (pid == 0) {
-		close(ep[0]);
-		exec_cell(stem, cell, path, ep[1]);
-	}
+	/* vfork: no copy of the stem's page tables on the cold start path. */
+	pid = vfork();
+	if (pid == 0)
+		exec_cell(cell, path, &env, ep[1]);
+	err = pid < 0 ? -errno : 0;
+	free(env.envp);
 	close(ep[1]);
+	if (err) {
+		close(ep[0]);
+		return err;
+	}
 	if (fcntl(ep[0], F_SETFL, O_NONBLOCK) < 0) {
 		/* Still correct, only the read may block briefly. */
 		stem_log(stem, STEM_LOG_ERROR, "cannot make a pipe non-blocking: %m");

@@ -440,6 +440,26 @@ static int conn_check_eof(struct conn *c)
 	return 0;
 }
 
+/*
+ * Sends what is queued and, while that brings the output under the mark,
+ * handles the requests that waited for it. Loops because the socket may
+ * take everything at once: a stalled connection left with nothing to
+ * send would otherwise wait for an event that never comes.
+ */
+static int conn_pump(struct server *srv, struct conn *c)
+{
+	int err = conn_flush(c);
+
+	while (err >= 0 && c->stalled && out_pending(c) <= OUT_HIGH) {
+		err = conn_process(srv, c);
+		if (err >= 0)
+			err = conn_check_eof(c);
+		if (err >= 0)
+			err = conn_flush(c);
+	}
+	return err;
+}
+
 static void conn_event(struct server *srv, struct conn *c, uint32_t ev)
 {
 	int err = 0;
@@ -452,16 +472,8 @@ static void conn_event(struct server *srv, struct conn *c, uint32_t ev)
 		if (err >= 0)
 			err = conn_check_eof(c);
 	}
-	if (err >= 0 && out_pending(c))
-		err = conn_flush(c);
-	/* Drained below the mark: handle what waited, then read again. */
-	if (err >= 0 && c->stalled && out_pending(c) <= OUT_HIGH) {
-		err = conn_process(srv, c);
-		if (err >= 0)
-			err = conn_check_eof(c);
-		if (err >= 0)
-			err = conn_flush(c);
-	}
+	if (err >= 0)
+		err = conn_pump(srv, c);
 	if (err < 0) {
 		conn_free(srv, c);
 		return;
@@ -556,7 +568,7 @@ static void begin_stop(struct server *srv)
 			err = conn_check_eof(c);
 		c->rd_closed = 1;
 		if (err >= 0)
-			err = conn_flush(c);
+			err = conn_pump(srv, c);
 		if (err < 0)
 			conn_free(srv, c);
 		else

@@ -19,6 +19,12 @@
 int cmd_mitosis(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_dna(int argc, char **argv);
+int cmd_stem(int argc, char **argv);
+int cmd_germinate(int argc, char **argv);
+int cmd_call(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
 
 /*
  * Fills home from $CELL_HOME (or ~/.cell), dying with a clear message

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "usage.h"
@@ -18,6 +19,12 @@ static const struct command commands[] = {
 	{ "mitosis", cmd_mitosis, "create a new cell from a template" },
 	{ "build", cmd_build, "build the cells under PATH into DNA" },
 	{ "dna", cmd_dna, "list, show, verify and clean the DNA store" },
+	{ "stem", cmd_stem, "run the stem, the daemon that runs cells" },
+	{ "germinate", cmd_germinate, "start cells (or confirm they run)" },
+	{ "call", cmd_call, "send one request to a cell, print its reply" },
+	{ "ps", cmd_ps, "list cells: state, pid, uptime, restarts" },
+	{ "logs", cmd_logs, "print (and follow) a cell's log" },
+	{ "stop", cmd_stop, "stop cells" },
 	{ NULL, NULL, NULL },
 };
 
@@ -66,11 +73,35 @@ static int run(const struct command *c, int argc, char **argv)
 	return status;
 }
 
+/*
+ * Points CELL_STEM at the cell-stem beside this binary when unset, so
+ * that whatever starts a stem on our behalf runs the matching one.
+ */
+static void set_stem_path(void)
+{
+	char self[CELL_PATH_MAX], *slash;
+	ssize_t n;
+
+	if (getenv("CELL_STEM"))
+		return;
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n < 0 || (size_t)n >= sizeof self - 16)
+		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return;
+	memcpy(slash + 1, "cell-stem", sizeof "cell-stem");
+	if (access(self, X_OK) == 0)
+		setenv("CELL_STEM", self, 1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
 	char *help_argv[3];
 
+	set_stem_path();
 	if (argc < 2) {
 		print_main_usage(stderr);
 		return EXIT_USAGE;

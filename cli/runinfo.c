@@ -1,0 +1,125 @@
+/* runinfo.c - read run/NAME.json, check it against /proc. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "fsutil.h"
+#include "proc.h"
+#include "runinfo.h"
+
+static void get_string(const cJSON *o, const char *key, char *out,
+		       size_t size)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	snprintf(out, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static double get_number(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? v->valuedouble : 0;
+}
+
+int runinfo_read(const struct cell_home *home, const char *name,
+		 struct runinfo *info)
+{
+	struct cell_buf buf = CELL_BUF_INIT(64u << 10);
+	char path[CELL_PATH_MAX];
+	cJSON *o;
+	int err;
+
+	memset(info, 0, sizeof *info);
+	if (!cell_name_valid(name))
+		return CELL_ENAME;
+	err = cell_home_path(home, path, sizeof path, "run/%s.json", name);
+	if (!err)
+		err = fs_read_file(path, &buf);
+	if (err) {
+		cell_buf_release(&buf);
+		return err;
+	}
+	o = cJSON_ParseWithOpts(cell_buf_str(&buf), NULL, 1);
+	cell_buf_release(&buf);
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return CELL_EJSON;
+	}
+	snprintf(info->name, sizeof info->name, "%s", name);
+	get_string(o, "state", info->state, sizeof info->state);
+	get_string(o, "hash", info->hash, sizeof info->hash);
+	get_string(o, "cause", info->cause, sizeof info->cause);
+	info->pid = (pid_t)get_number(o, "pid");
+	info->restarts = (unsigned)get_number(o, "restarts");
+	info->since = (time_t)get_number(o, "since");
+	info->starttime = (unsigned long long)get_number(o, "starttime");
+	cJSON_Delete(o);
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int runinfo_each(const struct cell_home *home,
+		 int (*fn)(void *ctx, const struct runinfo *info), void *ctx)
+{
+	char dir[CELL_PATH_MAX], **names = NULL, **grown;
+	size_t n = 0, cap = 0, i, len;
+	struct runinfo info;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (cell_home_path(home, dir, sizeof dir, "run"))
+		return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			grown = realloc(names, cap * sizeof *names);
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			names = grown;
+		}
+		names[n] = strndup(de->d_name, len - 5);
+		if (!names[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (!r)
+		qsort(names, n, sizeof *names, by_name);
+	for (i = 0; i < n; i++) {
+		if (!r && cell_name_valid(names[i]) &&
+		    runinfo_read(home, names[i], &info) == 0)
+			r = fn(ctx, &info);
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+int runinfo_alive(const struct runinfo *info)
+{
+	struct proc_stat ps;
+
+	if (info->pid <= 0 || proc_stat_read(info->pid, &ps) < 0)
+		return 0;
+	return ps.state != 'Z' && ps.starttime == info->starttime;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# cell-stem: one per home, the control socket, the control protocol.
+load helpers
+load runtime
+
+@test "a second stem exits 1 naming the running one" {
+	start_stem
+	run cell-stem 3>&-
+	assert_failure 1
+	assert_output "cell-stem: another stem is running (pid $(cat "$CELL_HOME/stem.pid"))"
+}
+
+@test "stem.sock is a socket of mode 0600" {
+	start_stem
+	[ -S "$CELL_HOME/stem.sock" ]
+	run stat -c %a "$CELL_HOME/stem.sock"
+	assert_output 600
+}
+
+@test "version answers with the version and protocol" {
+	start_stem
+	run control '{"op":"version"}'
+	assert_success
+	assert_output "$(printf '0 {"ok":true,"version":"0.1.0","protocol":1}\nEOF')"
+}
+
+@test "an unknown op is refused with code op" {
+	start_stem
+	run control '{"op":"fly"}'
+	assert_output "$(printf '%s\nEOF' "0 {\"ok\":false,\"error\":\"unknown op 'fly'\",\"code\":\"op\"}")"
+}
+
+@test "malformed JSON is refused and the stem keeps serving" {
+	start_stem
+	run control '{"op":'
+	assert_line --index 0 '0 {"ok":false,"error":"malformed request: not a JSON object","code":"op"}'
+	run control '{"op":"version"}'
+	assert_line --index 0 --partial '"ok":true'
+}
+
+@test "an oversized control frame is refused and the connection closed" {
+	start_stem
+	run rawclient "$CELL_HOME/stem.sock" < <(printf '\x00\x10\x00\x00\x00')
+	assert_output "$(printf '0 {"ok":false,"error":"request too large","code":"op"}\nEOF')"
+	run control '{"op":"version"}'
+	assert_line --index 0 --partial '"ok":true'
+}
+
+@test "germinate of a name without DNA is refused with code nodna" {
+	start_stem
+	run control '{"op":"germinate","name":"ghost"}'
+	assert_line --index 0 "0 {\"ok\":false,\"error\":\"no DNA for 'ghost'; run cell build\",\"code\":\"nodna\"}"
+	[ ! -e "$CELL_HOME/run/ghost.sock" ]
+}
+
+@test "germinate of an invalid name is refused with code name" {
+	start_stem
+	run control '{"op":"germinate","name":"../x"}'
+	assert_line --index 0 --partial '"code":"name"'
+}
+
+@test "the stem writes its log to logs/stem.log as time level message" {
+	start_stem
+	run cat "$CELL_HOME/logs/stem.log"
+	assert_line --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z info stem 0\.1\.0 started pid [0-9]+'
+}
+
+@test "SIGTERM stops the stem and removes stem.sock and stem.pid" {
+	start_stem
+	pid=$(cat "$CELL_HOME/stem.pid")
+	kill -TERM "$pid"
+	wait_gone "$pid"
+	[ ! -e "$CELL_HOME/stem.sock" ]
+	[ ! -e "$CELL_HOME/stem.pid" ]
+}
+
+@test "a stem replaces the stem.sock a killed stem left" {
+	start_stem
+	kill -9 "$(cat "$CELL_HOME/stem.pid")"
+	wait_gone "$(cat "$CELL_HOME/stem.pid")"
+	[ -S "$CELL_HOME/stem.sock" ]
+	start_stem
+	run control '{"op":"version"}'
+	assert_line --index 0 --partial '"ok":true'
+}
+
+@test "cell stem --daemon runs cell-stem in the background" {
+	run cell stem --daemon 3>&-
+	assert_success
+	track_pid "$(cat "$CELL_HOME/stem.pid")"
+	kill -0 "$(cat "$CELL_HOME/stem.pid")"
+	run control '{"op":"version"}'
+	assert_line --index 0 --partial '"ok":true'
+}
+
+@test "cell stem takes no arguments" {
+	run cell stem extra
+	assert_failure 2
+}

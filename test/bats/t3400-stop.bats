@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# cell stop: through the stem, or by the pid file with the stem down.
+load helpers
+load runtime
+
+teardown() {
+	[ -f "$CELL_HOME/stem.pid" ] && track_pid "$(cat "$CELL_HOME/stem.pid")"
+	cell_teardown
+}
+
+@test "stop ends the cell, removes socket and pid file" {
+	put_cell echo
+	cell germinate echo
+	pid=$(pid_of echo)
+	run cell stop echo
+	assert_success
+	assert_output "echo stopped"
+	! kill -0 "$pid" 2>/dev/null
+	[ ! -e "$CELL_HOME/run/echo.sock" ]
+	[ ! -e "$CELL_HOME/run/echo.pid" ]
+	run cell ps
+	assert_line --index 1 --regexp '^echo +- +stopped '
+}
+
+@test "stop drains a request in flight" {
+	put_cell slow '' -DSLOW_MS=700
+	cell germinate slow
+	timeout 10 cell call slow inflight >"$BATS_TEST_TMPDIR/reply" &
+	caller=$!
+	wait_for grep -q 'got 8 bytes' "$CELL_HOME/logs/slow.log"
+	run cell stop slow
+	assert_output "slow stopped"
+	wait "$caller"
+	run cat "$BATS_TEST_TMPDIR/reply"
+	assert_output "echo:inflight"
+}
+
+@test "a cell ignoring SIGTERM is killed after the grace period" {
+	cat >"$BATS_TEST_TMPDIR/stubborn.c" <<'C'
+#include <signal.h>
+#include <unistd.h>
+int main(void) { signal(SIGTERM, SIG_IGN); for (;;) pause(); }
+C
+	cc -o "$BATS_TEST_TMPDIR/stubborn" "$BATS_TEST_TMPDIR/stubborn.c"
+	"$CELL_TEST" dna-put stubborn "$BATS_TEST_TMPDIR/stubborn" >/dev/null
+	CELL_STEM_GRACE_MS=100 start_stem
+	cell germinate stubborn
+	pid=$(pid_of stubborn)
+	run timeout 10 cell stop stubborn
+	assert_output "stubborn stopped"
+	! kill -0 "$pid" 2>/dev/null
+	grep -q "cell 'stubborn' did not stop in time: SIGKILL" "$CELL_HOME/logs/stem.log"
+}
+
+@test "stop --all stops every cell" {
+	put_cell echo
+	put_cell other '' -DSLOW_MS=1
+	cell germinate echo other
+	run cell stop --all
+	assert_success
+	assert_output "$(printf 'echo stopped\nother stopped')"
+	[ ! -e "$CELL_HOME/run/echo.pid" ]
+	[ ! -e "$CELL_HOME/run/other.pid" ]
+}
+
+@test "stop with the stem down signals the cell by its pid file" {
+	put_cell echo
+	cell germinate echo
+	pid=$(pid_of echo)
+	stem=$(cat "$CELL_HOME/stem.pid")
+	kill -9 "$stem"
+	wait_gone "$stem"
+	run cell stop echo
+	assert_success
+	assert_output "echo stopped"
+	wait_gone "$pid"
+	[ ! -e "$CELL_HOME/run/echo.pid" ]
+	[ ! -e "$CELL_HOME/stem.pid" ] || ! kill -0 "$stem" 2>/dev/null
+	run state_of echo
+	assert_output stopped
+}
+
+@test "stop of a cell that does not run is not an error" {
+	start_stem
+	run cell stop ghost
+	assert_success
+	assert_output "ghost stopped"
+}
+
+@test "stop needs NAME or --all, not both" {
+	run cell stop
+	assert_failure 2
+	run cell stop --all echo
+	assert_failure 2
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# cell logs: what cells print, timestamped by the logger, rotated by size.
+load helpers
+load runtime
+
+@test "a cell's output lands in logs/NAME.log with a timestamp" {
+	put_cell echo
+	start_stem
+	run cell call echo hello
+	assert_output "echo:hello"
+	wait_for grep -q 'got 5 bytes' "$CELL_HOME/logs/echo.log"
+	run cell logs echo
+	assert_success
+	assert_output --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z got 5 bytes$'
+}
+
+@test "logs -n prints the last N lines" {
+	put_cell chatty '' -DPRINT_LINES=30
+	start_stem
+	cell call chatty x >/dev/null
+	wait_for grep -q 'line 29 ' "$CELL_HOME/logs/chatty.log"
+	run bash -c "cell logs -n 3 chatty | cut -d' ' -f2-"
+	assert_output "$(printf 'line %d of a request of 1 bytes\n' 27 28 29)"
+	run bash -c "cell logs chatty | wc -l"
+	assert_output 10
+}
+
+@test "the logger rotates NAME.log to NAME.log.1 by size" {
+	put_cell chatty '' -DPRINT_LINES=40
+	CELL_LOG_MAX=1000 start_stem
+	cell call chatty x >/dev/null
+	wait_for grep -q 'line 39 ' "$CELL_HOME/logs/chatty.log"
+	[ -f "$CELL_HOME/logs/chatty.log.1" ]
+	run stat -c %s "$CELL_HOME/logs/chatty.log"
+	[ "$output" -le 1000 ]
+	run bash -c "cat '$CELL_HOME/logs/chatty.log.1' '$CELL_HOME/logs/chatty.log' | tail -n 1 | cut -d' ' -f2-"
+	assert_output "line 39 of a request of 1 bytes"
+}
+
+@test "logs -f follows appended lines across a rotation" {
+	put_cell chatty '' -DPRINT_LINES=20
+	CELL_LOG_MAX=1500 start_stem
+	cell call chatty a >/dev/null
+	wait_for grep -q 'line 19 ' "$CELL_HOME/logs/chatty.log"
+	cell logs -f -n 0 chatty >"$BATS_TEST_TMPDIR/follow" 3>&- &
+	follower=$!
+	track_pid "$follower"
+	# Ready once its inotify watch exists; what comes after is followed.
+	wait_for bash -c "ls -l /proc/$follower/fd | grep -q inotify"
+	cell call chatty bb >/dev/null
+	cell call chatty ccc >/dev/null
+	wait_for grep -q 'line 19 of a request of 3 bytes' "$BATS_TEST_TMPDIR/follow"
+	kill "$follower"
+	run bash -c "cut -d' ' -f2- '$BATS_TEST_TMPDIR/follow'"
+	assert_output "$( (printf 'line %d of a request of 2 bytes\n' $(seq 0 19); printf 'line %d of a request of 3 bytes\n' $(seq 0 19)) )"
+}
+
+@test "logs of a cell that never ran fails with the path" {
+	run cell logs ghost
+	assert_failure 1
+	assert_output "cell: cannot open '$CELL_HOME/logs/ghost.log': No such file or directory"
+}
+
+@test "logs refuses an invalid name" {
+	run cell logs ../x
+	assert_failure 1
+	assert_output --partial "invalid cell name '../x'"
+}

@@ -6,6 +6,13 @@ PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
+# Quiet by default, as git's Makefile is; `make V=1` shows every command.
+ifneq ($(V),1)
+QUIET_CC   = @echo '   CC     $@';
+QUIET_LINK = @echo '   LINK   $@';
+QUIET_AR   = @echo '   AR     $@';
+endif
+
 STD     := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 INCS    := -Isdk -Idna -Icli -Istem
@@ -47,20 +54,20 @@ deps:
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+	$(QUIET_CC)$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
 
 # D: deterministic archive, so libcell's hash (part of every cache key)
 # depends only on its contents.
 lib/libcell.a: $(call rel,$(SDK_SRC))
 	@mkdir -p lib
-	rm -f $@ && ar rcsD $@ $^
+	$(QUIET_AR)rm -f $@ && ar rcsD $@ $^
 
 build/rel/libdna.a: $(call rel,$(DNA_SRC))
-	rm -f $@ && ar rcsD $@ $^
+	$(QUIET_AR)rm -f $@ && ar rcsD $@ $^
 
 include/cell.h: sdk/cell.h
 	@mkdir -p include
@@ -68,24 +75,24 @@ include/cell.h: sdk/cell.h
 
 bin/cell: $(call rel,$(CLI_SRC)) build/rel/libdna.a lib/libcell.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $(call rel,$(CLI_SRC)) build/rel/libdna.a lib/libcell.a $(PKG_LIBS)
+	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $(call rel,$(CLI_SRC)) build/rel/libdna.a lib/libcell.a $(PKG_LIBS)
 
 bin/cell-stem: $(call rel,$(STEM_SRC)) build/rel/libdna.a lib/libcell.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $(call rel,$(STEM_SRC)) build/rel/libdna.a lib/libcell.a $(PKG_LIBS)
+	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $(call rel,$(STEM_SRC)) build/rel/libdna.a lib/libcell.a $(PKG_LIBS)
 
 # Unit tests: one binary per test file, linked against every module built
 # with ASan+UBSan (all sources but the two mains).
 UNIT_OBJS = $(call asan,$(filter-out $(MAINS),$(STEM_SRC) $(CLI_SRC) $(DNA_SRC) $(SDK_SRC)))
 build/asan/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ASAN_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(PKG_LIBS)
+	$(QUIET_LINK)$(CC) $(ASAN_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(PKG_LIBS)
 
 unit: $(UNIT_BINS) build/rel/cell-test
 
 # Test helper for bats: puts things into a store (test/helper/cell-test.c).
 build/rel/cell-test: build/rel/test/helper/cell-test.o build/rel/libdna.a lib/libcell.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(QUIET_LINK)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit
@@ -99,7 +106,7 @@ bench: all build/rel/bench-ipc
 
 build/rel/bench-ipc: bench/ipc.c lib/libcell.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ bench/ipc.c lib/libcell.a $(PKG_LIBS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ bench/ipc.c lib/libcell.a $(PKG_LIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -113,7 +120,7 @@ fuzz: build/fuzz/frame_fuzz
 
 build/fuzz/frame_fuzz: test/fuzz/frame_fuzz.c $(SDK_SRC)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(STD) $(WARN) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	$(QUIET_LINK)$(CLANG) $(STD) $(WARN) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 # Programs the sandbox tests run inside a sandbox: a static probe (needs
 # nothing from /usr, as a cell in any language) and a dynamic hello.
@@ -121,10 +128,10 @@ SANDBOX_PROBES := build/sandbox/probe build/sandbox/hello
 unit: $(SANDBOX_PROBES)
 build/sandbox/probe: test/sandbox/probe.c
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) -O2 -static -o $@ $<
+	$(QUIET_LINK)$(CC) $(STD) $(WARN) -O2 -static -o $@ $<
 build/sandbox/hello: test/sandbox/hello.c
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) -O2 -o $@ $<
+	$(QUIET_LINK)$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

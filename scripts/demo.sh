@@ -23,13 +23,23 @@ cell dna verify
 
 step "cell call brain 'hello from the demo'   (germinates brain, which calls retina)"
 cell call brain 'hello from the demo'
+echo
+cell call brain 'and once more'
+echo
 
 step "cell ps"
 cell ps
 
-step "cell logs brain -n 5"
+step "cell logs brain; cell logs retina   (stderr of each cell, timestamped)"
 cell logs brain -n 5
+cell logs retina -n 5
 
 step "cell stop --all"
 cell stop --all
 cell ps
+
+# The stem is the demo's own (its CELL_HOME is the demo's): stop it too.
+# On SIGTERM it stops any cell still running and exits.
+if [ -f "$CELL_HOME/stem.pid" ]; then
+	kill -TERM "$(cat "$CELL_HOME/stem.pid")" 2>/dev/null || true
+fi

@@ -3,6 +3,8 @@
  * connects to retina by name (the stem starts it on demand), calls it,
  * and answers with a sentence built around what retina saw.
  */
+#include <stdio.h>
+
 #include <cell.h>
 
 /* One connection to retina, opened at the first request and kept. */
@@ -34,6 +36,8 @@ static int handle(void *ctx, const void *req, size_t len,
 		cell_buf_release(&seen);
 		return err;
 	}
+	/* stderr goes to the stem's logger: see `cell logs brain`. */
+	fprintf(stderr, "asked retina about %zu bytes\n", len);
 	err = cell_buf_printf(reply, "brain: retina saw \"%s\"",
 			      cell_buf_str(&seen));
 	cell_buf_release(&seen);

@@ -3,6 +3,8 @@
  * it measured: "HELLO (5 bytes, checksum 0x1f4)". The checksum is a sum
  * of the bytes, enough for a person to see two requests differ.
  */
+#include <stdio.h>
+
 #include <cell.h>
 
 static int handle(void *ctx, const void *req, size_t len,
@@ -27,6 +29,8 @@ static int handle(void *ctx, const void *req, size_t len,
 	}
 	reply->len += len;
 	reply->data[reply->len] = '\0';
+	/* stderr goes to the stem's logger: see `cell logs retina`. */
+	fprintf(stderr, "saw %zu bytes, checksum 0x%lx\n", len, sum);
 	return cell_buf_printf(reply, " (%zu bytes, checksum 0x%lx)", len,
 			       sum);
 }

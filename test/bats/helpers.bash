@@ -4,6 +4,8 @@
 # $BATS_TEST_TMPDIR; whatever a test starts it records with track_pid,
 # and teardown kills those by pid.
 
+bats_require_minimum_version 1.5.0
+
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 

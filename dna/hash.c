@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "dna.h"
+#include "fsutil.h"
 #include "dna_int.h"
 
 /* The public struct only reserves room; make sure it really fits. */
@@ -79,24 +80,6 @@ void dna_hash_bytes(const void *data, size_t len, char hex[DNA_HASH_SIZE])
 	dna_hasher_final(&h, hex);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t r = write(fd, p, len);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 int dna_hash_fd(int in, int out, char hex[DNA_HASH_SIZE])
 {
 	struct dna_hasher h;
@@ -116,7 +99,7 @@ int dna_hash_fd(int in, int out, char hex[DNA_HASH_SIZE])
 			break;
 		dna_hasher_add(&h, chunk, (size_t)r);
 		if (out >= 0) {
-			err = write_all(out, chunk, (size_t)r);
+			err = fs_write_all(out, chunk, (size_t)r);
 			if (err)
 				return err;
 		}

@@ -42,7 +42,7 @@ int fs_fsync_parent(const char *path)
 	return err;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -72,7 +72,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len,
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, data, len);
+	err = fs_write_all(fd, data, len);
 	if (!err && fchmod(fd, mode) < 0)
 		err = -errno;
 	if (!err && fsync(fd) < 0)

@@ -17,6 +17,8 @@
  */
 int fs_write_atomic(const char *path, const void *data, size_t len,
 		    mode_t mode);
+/* Writes all len bytes, retrying on EINTR and short writes. 0 or -errno. */
+int fs_write_all(int fd, const void *data, size_t len);
 /* fsyncs the directory holding path. Returns 0 or -errno. */
 int fs_fsync_parent(const char *path);
 /* mkdir -p with mode for each created component. Returns 0 or -errno. */

@@ -183,8 +183,8 @@ int dna_key_load_or_create(const struct cell_home *home, struct dna_key *key)
 		if (err != -ENOENT)
 			break;
 		err = cell_home_create(home);
-		if (!err && mkdir(dir, 0700) < 0 && errno != EEXIST)
-			err = -errno;
+		if (!err)
+			err = fs_mkdir_p(dir, 0700);
 		if (!err)
 			err = create_secret(home, path);
 		if (err && err != -EEXIST)

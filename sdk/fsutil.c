@@ -92,6 +92,7 @@ int fs_mkdir_p(const char *path, mode_t mode)
 {
 	char buf[CELL_PATH_MAX];
 	size_t i, n = strlen(path);
+	int err;
 
 	if (n >= sizeof buf)
 		return -ENAMETOOLONG;
@@ -100,8 +101,18 @@ int fs_mkdir_p(const char *path, mode_t mode)
 		if (buf[i] != '/' && buf[i] != '\0')
 			continue;
 		buf[i] = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		if (mkdir(buf, mode) == 0) {
+			/*
+			 * A new entry is durable only once its parent is
+			 * synced; without it a crash can keep a file (say a
+			 * ref) that names something in a lost directory.
+			 */
+			err = fs_fsync_parent(buf);
+			if (err)
+				return err;
+		} else if (errno != EEXIST) {
 			return -errno;
+		}
 		buf[i] = path[i];
 	}
 	return 0;

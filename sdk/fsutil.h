@@ -21,7 +21,11 @@ int fs_write_atomic(const char *path, const void *data, size_t len,
 int fs_write_all(int fd, const void *data, size_t len);
 /* fsyncs the directory holding path. Returns 0 or -errno. */
 int fs_fsync_parent(const char *path);
-/* mkdir -p with mode for each created component. Returns 0 or -errno. */
+/*
+ * mkdir -p with mode for each created component; each directory it creates
+ * is made durable by syncing its parent (none when all exist).
+ * Returns 0 or -errno.
+ */
 int fs_mkdir_p(const char *path, mode_t mode);
 /*
  * Reads a whole file into out (reset first), bounded by out->max.

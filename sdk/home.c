@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cell.h"
+#include "fsutil.h"
 
 int cell_home_init(struct cell_home *home, const char *dir)
 {
@@ -51,7 +52,9 @@ int cell_home_init(struct cell_home *home, const char *dir)
 
 int cell_home_create(const struct cell_home *home)
 {
-	if (mkdir(home->dir, 0700) < 0 && errno != EEXIST)
+	if (mkdir(home->dir, 0700) == 0)
+		return fs_fsync_parent(home->dir);
+	if (errno != EEXIST)
 		return -errno;
 	return 0;
 }

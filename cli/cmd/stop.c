@@ -84,6 +84,9 @@ static int signal_and_wait(const struct runinfo *info)
 	struct pollfd p;
 	int pidfd, r;
 
+	/* Stopped, failed and backoff cells record pid 0: nothing runs. */
+	if (info->pid <= 0)
+		return 0;
 	pidfd = (int)syscall(SYS_pidfd_open, info->pid, 0);
 	if (pidfd < 0)
 		return errno == ESRCH ? 0 : -errno;

@@ -87,6 +87,17 @@ C
 	assert_output "ghost stopped"
 }
 
+@test "stop with the stem down of a cell without a process is not an error" {
+	mkdir -p "$CELL_HOME/run"
+	printf '{"name":"echo","state":"backoff","pid":0,"restarts":3,"since":1,"hash":"","starttime":0}' \
+		>"$CELL_HOME/run/echo.json"
+	run cell stop echo
+	assert_success
+	assert_output "echo stopped"
+	run state_of echo
+	assert_output stopped
+}
+
 @test "stop needs NAME or --all, not both" {
 	run cell stop
 	assert_failure 2

@@ -130,8 +130,13 @@ static void mark_stopped(const struct cell_home *home, const char *name)
 	if (cJSON_AddStringToObject(o, "state", "stopped") &&
 	    cJSON_AddNumberToObject(o, "pid", 0))
 		text = cJSON_PrintUnformatted(o);
-	if (text && fs_write_atomic(path, text, strlen(text), 0644) < 0)
-		error("cannot write '%s': %s", path, strerror(errno));
+	if (text) {
+		int err = fs_write_atomic(path, text, strlen(text), 0644);
+
+		if (err)
+			error("cannot write '%s': %s", path,
+			      cell_strerror(err));
+	}
 out:
 	free(text);
 	cJSON_Delete(o);

@@ -30,23 +30,44 @@ static void write_out(const char *p, size_t len)
 		die_errno("write error on standard output");
 }
 
-/* Prints the last n lines of fd (from its start), leaves it at EOF. */
+/*
+ * Prints the last n lines of fd as it was when called, and leaves fd just
+ * past what it printed: only the size taken at the start is read, so
+ * what a running cell appends meanwhile is left to follow() rather than
+ * overflowing the window and being lost.
+ */
 static void print_tail(int fd, const char *path, int n)
 {
 	struct cell_buf buf = CELL_BUF_INIT(LOGS_TAIL_WINDOW + 1);
 	char chunk[65536];
 	struct stat st;
+	off_t off = 0;
 	size_t i;
 	ssize_t r;
 	int lines = 0;
 
-	if (fstat(fd, &st) == 0 && st.st_size > LOGS_TAIL_WINDOW)
-		lseek(fd, st.st_size - LOGS_TAIL_WINDOW, SEEK_SET);
-	while ((r = read(fd, chunk, sizeof chunk)) > 0)
+	if (fstat(fd, &st) < 0)
+		die_errno("cannot stat '%s'", path);
+	if (st.st_size > LOGS_TAIL_WINDOW)
+		off = st.st_size - LOGS_TAIL_WINDOW;
+	if (lseek(fd, off, SEEK_SET) < 0)
+		die_errno("cannot seek in '%s'", path);
+	while (off < st.st_size) {
+		size_t want = sizeof chunk;
+
+		if ((off_t)want > st.st_size - off)
+			want = (size_t)(st.st_size - off);
+		r = read(fd, chunk, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die_errno("cannot read '%s'", path);
+		if (r == 0)
+			break; /* truncated meanwhile */
 		if (cell_buf_add(&buf, chunk, (size_t)r) < 0)
-			break;
-	if (r < 0)
-		die_errno("cannot read '%s'", path);
+			die("out of memory");
+		off += r;
+	}
 	/* Walk back over n newlines (a last line without one counts too). */
 	i = buf.len;
 	if (i && buf.data[i - 1] == '\n')
@@ -160,8 +181,10 @@ int cmd_logs(int argc, char **argv)
 	if (fd >= 0)
 		print_tail(fd, path, n);
 	if (f) {
-		if (fs_mkdir_p(dir, 0700) < 0)
-			die_errno("cannot create '%s'", dir);
+		int err = fs_mkdir_p(dir, 0700);
+
+		if (err)
+			die("cannot create '%s': %s", dir, cell_strerror(err));
 		follow(dir, file, path, fd);
 	}
 	close(fd);

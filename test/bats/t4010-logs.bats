@@ -55,6 +55,32 @@ load runtime
 	assert_output "$( (printf 'line %d of a request of 2 bytes\n' $(seq 0 19); printf 'line %d of a request of 3 bytes\n' $(seq 0 19)) )"
 }
 
+@test "logs -n of a file larger than the tail window prints its last lines" {
+	mkdir -p "$CELL_HOME/logs"
+	seq 1 1000000 >"$CELL_HOME/logs/big.log"
+	run cell logs -n 2 big
+	assert_success
+	assert_output "$(printf '999999\n1000000')"
+}
+
+@test "logs -f skips no line of a file growing while its tail is read" {
+	mkdir -p "$CELL_HOME/logs"
+	log="$CELL_HOME/logs/big.log"
+	seq 1 700000 >"$log"
+	seq 700001 1500000 >>"$log" &
+	writer=$!
+	track_pid "$writer"
+	cell logs -f -n 1 big >"$BATS_TEST_TMPDIR/follow" 3>&- &
+	follower=$!
+	track_pid "$follower"
+	wait "$writer"
+	wait_for grep -qx 1500000 "$BATS_TEST_TMPDIR/follow"
+	kill "$follower"
+	run awk 'NR > 1 && $1 != prev + 1 { print "gap after " prev; exit }
+		{ prev = $1 }' "$BATS_TEST_TMPDIR/follow"
+	assert_output ""
+}
+
 @test "logs of a cell that never ran fails with the path" {
 	run cell logs ghost
 	assert_failure 1

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -64,6 +65,7 @@ struct server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev;          /* of the socket file we bound, to unlink only ours */
 	ino_t ino;
+	int lockfd;         /* flock on run/NAME.lock while we own the name */
 };
 
 static size_t out_pending(const struct conn *c)
@@ -150,8 +152,36 @@ static int socket_live(const char *path)
 }
 
 /*
- * Binds $CELL_HOME/run/NAME.sock. A socket file nobody listens on is a
- * leftover of a dead cell and is replaced; a live one is -EADDRINUSE.
+ * Takes run/NAME.lock for as long as we listen, so that two servers of one
+ * name cannot both find the socket stale (a fresh one refuses connections
+ * between bind and listen) and unlink each other's. Held: -EADDRINUSE.
+ * Returns 0 or a negative code.
+ */
+static int lock_name(struct server *srv, const struct cell_home *home,
+		     const char *name)
+{
+	char path[CELL_PATH_MAX];
+	int err;
+
+	err = cell_home_path(home, path, sizeof path, "run/%s.lock", name);
+	if (err)
+		return err;
+	srv->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (srv->lockfd < 0)
+		return -errno;
+	if (flock(srv->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		err = errno == EWOULDBLOCK ? -EADDRINUSE : -errno;
+		close(srv->lockfd);
+		srv->lockfd = -1;
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * Binds $CELL_HOME/run/NAME.sock under run/NAME.lock. A socket file nobody
+ * listens on is a leftover of a dead cell and is replaced; a live one, or
+ * the lock held by another server, is -EADDRINUSE.
  */
 static int bind_socket(struct server *srv, const char *name)
 {
@@ -172,6 +202,9 @@ static int bind_socket(struct server *srv, const char *name)
 	if (err)
 		return err;
 	err = fs_mkdir_p(run, 0700);
+	if (err)
+		return err;
+	err = lock_name(srv, &home, name);
 	if (err)
 		return err;
 	err = unixsock_addr(&sa, srv->path);
@@ -539,6 +572,11 @@ static void stop_listening(struct server *srv)
 	if (srv->path[0] && stat(srv->path, &st) == 0 &&
 	    st.st_dev == srv->dev && st.st_ino == srv->ino)
 		unlink(srv->path);
+	/* The name is free once its socket file is gone. */
+	if (srv->lockfd >= 0) {
+		close(srv->lockfd);
+		srv->lockfd = -1;
+	}
 }
 
 /*
@@ -640,6 +678,8 @@ static void server_cleanup(struct server *srv, const sigset_t *oldmask)
 	while (srv->conns)
 		conn_free(srv, srv->conns);
 	stop_listening(srv);
+	if (srv->lockfd >= 0)
+		close(srv->lockfd);
 	if (srv->sfd >= 0) {
 		/* Consume what arrived so unblocking does not deliver it. */
 		while (read(srv->sfd, &si, sizeof si) == sizeof si)
@@ -667,7 +707,7 @@ int cell_serve(const char *name, cell_handler handler, void *ctx)
 	memset(&srv, 0, sizeof srv);
 	srv.handler = handler;
 	srv.ctx = ctx;
-	srv.ep = srv.sfd = srv.tfd = srv.lfd = -1;
+	srv.ep = srv.sfd = srv.tfd = srv.lfd = srv.lockfd = -1;
 	srv.idle_ms = idle_exit_ms();
 	cell_buf_init(&srv.reply, CELL_FRAME_MAX);
 	raise_nofile();

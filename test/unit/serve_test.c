@@ -543,6 +543,33 @@ static void test_live_socket_is_in_use(void)
 	drop_home();
 }
 
+/*
+ * The window of the race: a second server finds the first's socket file
+ * refusing connections (as it does between bind and listen). It must not
+ * replace it while the first still owns the name.
+ */
+static void test_second_server_never_takes_a_live_name(void)
+{
+	struct sockaddr_un sa;
+	pid_t pid;
+	int fd;
+
+	new_home();
+	pid = start_self_bound("echo");
+	sock_path("echo", &sa);
+	CHECK_INT(unlink(sa.sun_path), 0);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_INT(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	close(fd);
+	CHECK_INT(serve_result("echo"), EADDRINUSE);
+	CHECK_INT(stop(pid), 0);
+	/* Once the first is gone the name is free again. */
+	pid = start_self_bound("echo");
+	check_alive("echo");
+	CHECK_INT(stop(pid), 0);
+	drop_home();
+}
+
 static void test_path_too_long(void)
 {
 	char dir[200];
@@ -599,6 +626,7 @@ int main(void)
 	RUN(test_listen_fds_env_consumed);
 	RUN(test_self_bound_replaces_stale_socket);
 	RUN(test_live_socket_is_in_use);
+	RUN(test_second_server_never_takes_a_live_name);
 	RUN(test_path_too_long);
 	RUN(test_many_connections);
 	return test_done();

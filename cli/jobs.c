@@ -41,56 +41,142 @@ int job_ok(const struct job *j)
 	       WEXITSTATUS(j->status) == 0;
 }
 
-/* In the child: only write(2) and _exit(2) after a failure. */
-static void child_fail(const char *what, const char *arg)
+/* 1 if the environment entry a sets the variable that b sets. */
+static int same_name(const char *a, const char *b)
 {
-	char msg[512];
-	int n = snprintf(msg, sizeof msg, "cannot %s '%s': %s\n", what, arg,
-			 strerror(errno));
+	size_t n = strcspn(b, "=");
 
-	if (n > 0)
-		(void)!write(STDERR_FILENO, msg,
-			     (size_t)n < sizeof msg ? (size_t)n : sizeof msg);
-	_exit(127);
+	return !strncmp(a, b, n) && a[n] == '=';
 }
 
-static void child(struct job *j, int out)
+/*
+ * The child's environment: ours, with j->env added or replacing the
+ * entries of the same names. Built before fork, where malloc is safe.
+ * The caller frees the array (not the strings). NULL when out of memory.
+ */
+static char **child_env(const struct job *j)
 {
-	char **e;
-	int null = open("/dev/null", O_RDONLY);
+	size_t n = 0, k = 0, i;
+	char **env, **e, **add;
+
+	for (e = environ; *e; e++)
+		n++;
+	for (add = j->env; add && *add; add++)
+		n++;
+	env = calloc(n + 1, sizeof *env);
+	if (!env)
+		return NULL;
+	for (e = environ; *e; e++) {
+		for (add = j->env; add && *add; add++)
+			if (same_name(*e, *add))
+				break;
+		if (!add || !*add)
+			env[k++] = *e;
+	}
+	for (add = j->env; add && *add; add++) {
+		for (i = 0; i < k; i++)
+			if (same_name(env[i], *add))
+				break;
+		if (i == k)
+			env[k++] = *add; /* a later duplicate in j->env loses */
+	}
+	env[k] = NULL;
+	return env;
+}
+
+/* Why a child could not exec, sent to the parent through a pipe. */
+struct child_err {
+	int step;             /* 0 chdir, 1 exec, 2 stdio */
+	int err;              /* errno */
+};
+
+/*
+ * Between fork and exec only async-signal-safe calls: another thread of
+ * a multi-threaded parent may have held a lock (malloc's, locale's) that
+ * this copy will never see released.
+ */
+static void child(struct job *j, int out, int errfd, char **env)
+{
+	struct child_err ce = { 2, 0 };
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
 	    dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
-		_exit(127);
+		goto fail;
+	ce.step = 0;
 	if (j->cwd && chdir(j->cwd) < 0)
-		child_fail("change directory to", j->cwd);
-	for (e = j->env; e && *e; e++)
-		if (putenv(*e) < 0)
-			child_fail("set", *e);
-	execvp(j->argv[0], j->argv);
-	child_fail("run", j->argv[0]);
+		goto fail;
+	ce.step = 1;
+	execvpe(j->argv[0], j->argv, env);
+fail:
+	ce.err = errno;
+	(void)!write(errfd, &ce, sizeof ce);
+	_exit(127);
+}
+
+/* Waits for the child's exec; records why it failed, if it did. */
+static void child_result(struct job *j, int errfd)
+{
+	static const char *const steps[] = {
+		"change directory to", "run", "set up the output of"
+	};
+	struct child_err ce;
+	char msg[512];
+	ssize_t r;
+	int n;
+
+	do
+		r = read(errfd, &ce, sizeof ce);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)sizeof ce || ce.step < 0 || ce.step > 2)
+		return; /* exec'd: the pipe closed with nothing in it */
+	n = snprintf(msg, sizeof msg, "cannot %s '%s': %s\n", steps[ce.step],
+		     ce.step == 0 ? j->cwd : j->argv[0], strerror(ce.err));
+	if (n > 0 && !j->truncated &&
+	    cell_buf_add(&j->output, msg,
+			 (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1))
+		j->truncated = 1;
 }
 
 /* Starts j. On failure, j->spawn_err is set and the job is over. */
 static void start(struct job *j)
 {
-	int p[2];
+	char **env;
+	int p[2], e[2];
 
 	j->start = jobs_now();
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		j->spawn_err = -errno;
+	env = child_env(j);
+	if (!env) {
+		j->spawn_err = -ENOMEM;
 		return;
 	}
-	j->pid = fork();
-	if (j->pid < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		j->spawn_err = -errno;
+		free(env);
+		return;
+	}
+	if (pipe2(e, O_CLOEXEC) < 0) {
 		j->spawn_err = -errno;
 		close(p[0]);
 		close(p[1]);
+		free(env);
 		return;
 	}
+	j->pid = fork();
 	if (j->pid == 0)
-		child(j, p[1]);
+		child(j, p[1], e[1], env);
+	if (j->pid < 0)
+		j->spawn_err = -errno;
+	free(env);
 	close(p[1]);
+	close(e[1]);
+	if (j->pid > 0)
+		child_result(j, e[0]);
+	close(e[0]);
+	if (j->pid < 0) {
+		close(p[0]);
+		return;
+	}
 	j->fd = p[0];
 }
 

@@ -1,5 +1,6 @@
 /* jobs_test.c - the bounded pool of child processes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,41 @@ static void test_cwd_and_env(void)
 	job_release(&j);
 }
 
+/* j->env replaces what the parent has, and the parent keeps its own. */
+static void test_env_overrides_the_parent(void)
+{
+	char *argv[] = { "sh", "-c", "echo $JOBS_TEST_OVER", NULL };
+	char var[] = "JOBS_TEST_OVER=child";
+	char *env[] = { var, NULL };
+	struct job j = { .argv = argv, .env = env };
+	struct job *jobs[] = { &j };
+
+	setenv("JOBS_TEST_OVER", "parent", 1);
+	job_init(&j);
+	CHECK_INT(jobs_run(jobs, 1, 1, NULL, NULL), 0);
+	CHECK_STR(cell_buf_str(&j.output), "child\n");
+	CHECK_STR(getenv("JOBS_TEST_OVER"), "parent");
+	unsetenv("JOBS_TEST_OVER");
+	job_release(&j);
+}
+
+/* A compiler gets stdin, stdout and stderr, and no other descriptor. */
+static void test_child_inherits_only_stdio(void)
+{
+	char *argv[] = { "sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '", NULL };
+	struct job j = { .argv = argv };
+	struct job *jobs[] = { &j };
+	int fd;
+
+	/* What this test inherited is not ours to pass on. */
+	for (fd = 3; fd < 1024; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	job_init(&j);
+	CHECK_INT(jobs_run(jobs, 1, 1, NULL, NULL), 0);
+	CHECK_STR(cell_buf_str(&j.output), "0 1 2 ");
+	job_release(&j);
+}
+
 static void test_exec_failure_is_reported(void)
 {
 	char *argv[] = { "no-such-program-for-jobs-test", NULL };
@@ -70,6 +106,20 @@ static void test_exec_failure_is_reported(void)
 	CHECK_INT(WEXITSTATUS(j.status), 127);
 	CHECK_STR(cell_buf_str(&j.output), "cannot run "
 		  "'no-such-program-for-jobs-test': No such file or directory\n");
+	job_release(&j);
+}
+
+static void test_bad_cwd_is_reported(void)
+{
+	char *argv[] = { "true", NULL };
+	struct job j = { .argv = argv, .cwd = "/no-such-dir-for-jobs-test" };
+	struct job *jobs[] = { &j };
+
+	job_init(&j);
+	CHECK_INT(jobs_run(jobs, 1, 1, NULL, NULL), 0);
+	CHECK_INT(WEXITSTATUS(j.status), 127);
+	CHECK_STR(cell_buf_str(&j.output), "cannot change directory to "
+		  "'/no-such-dir-for-jobs-test': No such file or directory\n");
 	job_release(&j);
 }
 
@@ -147,7 +197,10 @@ int main(void)
 {
 	RUN(test_exit_status_and_output);
 	RUN(test_cwd_and_env);
+	RUN(test_env_overrides_the_parent);
+	RUN(test_child_inherits_only_stdio);
 	RUN(test_exec_failure_is_reported);
+	RUN(test_bad_cwd_is_reported);
 	RUN(test_output_is_bounded);
 	RUN(test_one_at_a_time);
 	RUN(test_jobs_overlap);

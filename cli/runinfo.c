@@ -19,11 +19,25 @@ static void get_string(const cJSON *o, const char *key, char *out,
 	snprintf(out, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
 }
 
-static double get_number(const cJSON *o, const char *key)
+_Static_assert(sizeof(pid_t) == 4 && sizeof(time_t) == 8,
+	       "the limits in runinfo_read assume a 32-bit pid_t and 64-bit time_t");
+
+/*
+ * key's value into *out, 0 when missing or not a number; a number outside
+ * [0, limit) would make the cast undefined. Returns 0 or CELL_EJSON.
+ */
+static int get_number(const cJSON *o, const char *key, double limit,
+		      double *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? v->valuedouble : 0;
+	*out = 0;
+	if (!cJSON_IsNumber(v))
+		return 0;
+	if (!(v->valuedouble >= 0 && v->valuedouble < limit))
+		return CELL_EJSON;
+	*out = v->valuedouble;
+	return 0;
 }
 
 int runinfo_read(const struct cell_home *home, const char *name,
@@ -32,6 +46,7 @@ int runinfo_read(const struct cell_home *home, const char *name,
 	struct cell_buf buf = CELL_BUF_INIT(64u << 10);
 	char path[CELL_PATH_MAX];
 	cJSON *o;
+	double d;
 	int err;
 
 	memset(info, 0, sizeof *info);
@@ -54,12 +69,20 @@ int runinfo_read(const struct cell_home *home, const char *name,
 	get_string(o, "state", info->state, sizeof info->state);
 	get_string(o, "hash", info->hash, sizeof info->hash);
 	get_string(o, "cause", info->cause, sizeof info->cause);
-	info->pid = (pid_t)get_number(o, "pid");
-	info->restarts = (unsigned)get_number(o, "restarts");
-	info->since = (time_t)get_number(o, "since");
-	info->starttime = (unsigned long long)get_number(o, "starttime");
+	/* Limits: one past INT_MAX (pid_t), UINT_MAX, and 2^63, 2^64. */
+	err = get_number(o, "pid", 2147483648.0, &d);
+	info->pid = (pid_t)d;
+	if (!err)
+		err = get_number(o, "restarts", 4294967296.0, &d);
+	info->restarts = (unsigned)d;
+	if (!err)
+		err = get_number(o, "since", 0x1p63, &d);
+	info->since = (time_t)d;
+	if (!err)
+		err = get_number(o, "starttime", 0x1p64, &d);
+	info->starttime = (unsigned long long)d;
 	cJSON_Delete(o);
-	return 0;
+	return err;
 }
 
 static int by_name(const void *a, const void *b)

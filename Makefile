@@ -20,7 +20,7 @@ PKGS    := libsodium libgit2 libcjson libseccomp
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(STD) $(WARN) $(INCS) $(PKG_CFLAGS) $(CFLAGS)
-SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN     := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS = $(STD) $(WARN) $(INCS) $(PKG_CFLAGS) -O1 -g $(SAN)
 
 SDK_SRC  := $(sort $(wildcard sdk/*.c))

@@ -523,19 +523,6 @@ static int dna_gc_cmd(int argc, char **argv, const struct cell_home *home)
 	return EXIT_OK;
 }
 
-/*
- * cli_home() would do, but it lives in cli/main.c, which unit tests do
- * not link (they link every module but the mains), so a command calling
- * it breaks every unit test binary.
- */
-static void open_home(struct cell_home *home)
-{
-	int err = cell_home_init(home, NULL);
-
-	if (err)
-		die("cannot locate CELL_HOME: %s", cell_strerror(err));
-}
-
 int cmd_dna(int argc, char **argv)
 {
 	static const struct {
@@ -559,7 +546,7 @@ int cmd_dna(int argc, char **argv)
 	for (i = 0; i < sizeof subs / sizeof *subs; i++) {
 		if (strcmp(argv[1], subs[i].name))
 			continue;
-		open_home(&home);
+		cli_home(&home);
 		return subs[i].fn(argc - 1, argv + 1, &home);
 	}
 	if (argv[1][0] == '-')

@@ -152,8 +152,11 @@ struct cell_conn;
  * Connects to the cell name, asking the stem to germinate it (starting
  * the stem first if none runs) when it is not running. *out is owned by
  * the caller and freed with cell_close(). When why is not NULL it receives
- * the stem's message on failure ("no DNA for 'x'; run cell build").
- * Returns 0, CELL_ENAME, CELL_ENODNA, CELL_ESTEM, CELL_EREMOTE, -errno.
+ * the reason on failure: the stem's message ("no DNA for 'x'; run cell
+ * build"), or what went wrong reaching or talking to the stem.
+ * Returns 0, CELL_ENAME, CELL_ENODNA, CELL_ESTEM, CELL_EREMOTE, and when
+ * the stem answers badly CELL_EPROTO, CELL_EEOF, CELL_ETOOBIG; -ENOMEM,
+ * -errno.
  */
 int cell_connect(const char *name, struct cell_conn **out,
 		 struct cell_buf *why);

@@ -3,7 +3,6 @@
  * cell_close(). The stem is asked only when the cell's socket is missing
  * or refuses; after that it is out of the data path.
  */
-#include <cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,57 +23,24 @@ struct cell_conn {
 	int broken; /* the stream lost frame sync: every call fails */
 };
 
-/* Copies the stem's refusal into why; returns the code it maps to. */
-static int refusal(const struct cell_buf *reply, struct cell_buf *why)
-{
-	cJSON *root = cJSON_ParseWithOpts(cell_buf_str(reply), NULL, 1);
-	const cJSON *msg, *code;
-	int err = CELL_EREMOTE;
-
-	msg = cJSON_GetObjectItemCaseSensitive(root, "error");
-	code = cJSON_GetObjectItemCaseSensitive(root, "code");
-	if (cJSON_IsString(code) && !strcmp(code->valuestring, "nodna"))
-		err = CELL_ENODNA;
-	if (why) {
-		cell_buf_reset(why);
-		/* An ERROR frame instead of JSON: its text is the message. */
-		cell_buf_addstr(why, cJSON_IsString(msg) ? msg->valuestring :
-				root ? "the stem refused" : cell_buf_str(reply));
-	}
-	cJSON_Delete(root);
-	return err;
-}
-
 /* Asks the stem of home to germinate name. 0 or a negative code. */
 static int germinate(const struct cell_home *home, const char *name,
 		     struct cell_buf *why)
 {
 	struct cell_buf reply = CELL_BUF_INIT(STEM_REPLY_MAX);
-	cJSON *req = cJSON_CreateObject();
-	char *json = NULL;
-	int fd, err = -ENOMEM;
+	int fd, err;
 
-	if (req && cJSON_AddStringToObject(req, "op", "germinate") &&
-	    cJSON_AddStringToObject(req, "name", name))
-		json = cJSON_PrintUnformatted(req);
-	cJSON_Delete(req);
-	if (!json)
-		return err;
 	fd = stem_connect(home);
 	if (fd < 0) {
-		err = fd;
 		if (why) {
 			cell_buf_reset(why);
 			cell_buf_printf(why, "cannot reach the stem of '%s': %s",
 					home->dir, cell_strerror(fd));
 		}
-	} else {
-		err = stem_request(fd, json, &reply);
-		if (err == CELL_EREMOTE)
-			err = refusal(&reply, why);
-		close(fd);
+		return fd;
 	}
-	cJSON_free(json);
+	err = stem_op(fd, "germinate", name, &reply, why);
+	close(fd);
 	cell_buf_release(&reply);
 	return err;
 }

@@ -49,4 +49,17 @@ int stem_connect(const struct cell_home *home);
  */
 int stem_request(int fd, const char *json, struct cell_buf *reply);
 
+/*
+ * One op on fd: sends {"op": op, "name": name} ("name" left out when NULL)
+ * and reads the reply into reply. When why is not NULL it is reset and,
+ * on failure, receives a one-line message: the stem's own on a refusal
+ * ("no DNA for 'x'; run cell build"), else "the stem answered badly: ..."
+ * or "cannot talk to the stem: ...".
+ * Returns 0 (reply holds the JSON answer); a refusal: CELL_ENODNA (code
+ * "nodna") or CELL_EREMOTE; else CELL_EPROTO, CELL_EEOF, CELL_ETOOBIG,
+ * -ENOMEM, -errno.
+ */
+int stem_op(int fd, const char *op, const char *name, struct cell_buf *reply,
+	    struct cell_buf *why);
+
 #endif

@@ -204,3 +204,61 @@ int stem_request(int fd, const char *json, struct cell_buf *reply)
 	cJSON_Delete(root);
 	return err;
 }
+
+/* Copies the stem's refusal into why; returns the code it maps to. */
+static int refusal(const struct cell_buf *reply, struct cell_buf *why)
+{
+	cJSON *root = cJSON_ParseWithOpts(cell_buf_str(reply), NULL, 1);
+	const cJSON *msg, *code;
+	int err = CELL_EREMOTE;
+
+	msg = cJSON_GetObjectItemCaseSensitive(root, "error");
+	code = cJSON_GetObjectItemCaseSensitive(root, "code");
+	if (cJSON_IsString(code) && !strcmp(code->valuestring, "nodna"))
+		err = CELL_ENODNA;
+	if (why) {
+		/* An ERROR frame instead of JSON: its text is the message. */
+		if (cJSON_IsString(msg))
+			cell_buf_addstr(why, msg->valuestring);
+		else if (!root && reply->len)
+			cell_buf_addstr(why, cell_buf_str(reply));
+		else
+			cell_buf_addstr(why, "the stem refused, without a reason");
+	}
+	cJSON_Delete(root);
+	return err;
+}
+
+int stem_op(int fd, const char *op, const char *name, struct cell_buf *reply,
+	    struct cell_buf *why)
+{
+	cJSON *req = cJSON_CreateObject();
+	char *json = NULL;
+	int err;
+
+	if (why)
+		cell_buf_reset(why);
+	if (req && cJSON_AddStringToObject(req, "op", op) &&
+	    (!name || cJSON_AddStringToObject(req, "name", name)))
+		json = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	if (!json) {
+		if (why)
+			cell_buf_addstr(why, cell_strerror(-ENOMEM));
+		return -ENOMEM;
+	}
+	err = stem_request(fd, json, reply);
+	cJSON_free(json);
+	if (err == CELL_EREMOTE)
+		return refusal(reply, why);
+	if (err && why) {
+		if (err == CELL_EPROTO || err == CELL_EEOF ||
+		    err == CELL_ETOOBIG)
+			cell_buf_printf(why, "the stem answered badly: %s",
+					cell_strerror(err));
+		else
+			cell_buf_printf(why, "cannot talk to the stem: %s",
+					cell_strerror(err));
+	}
+	return err;
+}

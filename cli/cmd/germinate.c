@@ -3,7 +3,6 @@
  * none runs) to start each cell, or to confirm it runs.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -15,48 +14,31 @@
 
 static const char usage[] = "cell germinate NAME ...";
 
-/* {"op": op, "name": name}, caller frees. NULL when out of memory. */
-static char *request(const char *op, const char *name)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *text = NULL;
-
-	if (o && cJSON_AddStringToObject(o, "op", op) &&
-	    cJSON_AddStringToObject(o, "name", name))
-		text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return text;
-}
-
 static int germinate_one(int fd, const char *name)
 {
 	struct cell_buf reply = CELL_BUF_INIT(1u << 20);
-	const cJSON *pid, *sock, *msg;
-	char *req = request("germinate", name);
+	struct cell_buf why = CELL_BUF_INIT(4096);
+	const cJSON *pid, *sock;
 	cJSON *rep;
 	int err, status = EXIT_OK;
 
-	if (!req)
-		die("out of memory");
-	err = stem_request(fd, req, &reply);
-	free(req);
-	if (err && err != CELL_EREMOTE)
-		die("cannot germinate '%s': %s", name, cell_strerror(err));
-	rep = cJSON_ParseWithOpts(cell_buf_str(&reply), NULL, 1);
-	if (err) {
-		msg = cJSON_GetObjectItemCaseSensitive(rep, "error");
-		error("%s", cJSON_IsString(msg) ? msg->valuestring :
-			    "the stem refused, without a reason");
+	err = stem_op(fd, "germinate", name, &reply, &why);
+	if (err == CELL_EREMOTE || err == CELL_ENODNA) {
+		error("%s", cell_buf_str(&why));
 		status = EXIT_FAIL;
+	} else if (err) {
+		die("cannot germinate '%s': %s", name, cell_buf_str(&why));
 	} else {
+		rep = cJSON_ParseWithOpts(cell_buf_str(&reply), NULL, 1);
 		pid = cJSON_GetObjectItemCaseSensitive(rep, "pid");
 		sock = cJSON_GetObjectItemCaseSensitive(rep, "socket");
 		if (!cJSON_IsNumber(pid) || !cJSON_IsString(sock))
 			die("malformed reply from the stem");
 		printf("%s pid %d socket %s\n", name, (int)pid->valuedouble,
 		       sock->valuestring);
+		cJSON_Delete(rep);
 	}
-	cJSON_Delete(rep);
+	cell_buf_release(&why);
 	cell_buf_release(&reply);
 	return status;
 }

@@ -42,31 +42,19 @@ static int stem_running(const struct cell_home *home)
 static int stop_via_stem(int fd, const char *name)
 {
 	struct cell_buf reply = CELL_BUF_INIT(1u << 20);
-	cJSON *o = cJSON_CreateObject(), *rep;
-	const cJSON *msg;
-	char *req = NULL;
+	struct cell_buf why = CELL_BUF_INIT(4096);
 	int err, status = EXIT_OK;
 
-	if (o && cJSON_AddStringToObject(o, "op", "stop") &&
-	    cJSON_AddStringToObject(o, "name", name))
-		req = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!req)
-		die("out of memory");
-	err = stem_request(fd, req, &reply);
-	free(req);
-	if (err == CELL_EREMOTE) {
-		rep = cJSON_ParseWithOpts(cell_buf_str(&reply), NULL, 1);
-		msg = cJSON_GetObjectItemCaseSensitive(rep, "error");
-		error("cannot stop '%s': %s", name, cJSON_IsString(msg) ?
-		      msg->valuestring : "refused by the stem");
-		cJSON_Delete(rep);
+	err = stem_op(fd, "stop", name, &reply, &why);
+	if (err == CELL_EREMOTE || err == CELL_ENODNA) {
+		error("cannot stop '%s': %s", name, cell_buf_str(&why));
 		status = EXIT_FAIL;
 	} else if (err) {
-		die("cannot stop '%s': %s", name, cell_strerror(err));
+		die("cannot stop '%s': %s", name, cell_buf_str(&why));
 	} else {
 		printf("%s stopped\n", name);
 	}
+	cell_buf_release(&why);
 	cell_buf_release(&reply);
 	return status;
 }

@@ -46,6 +46,15 @@ teardown() {
 	assert_output "cell: cell 'echo' failed to start: DNA object $hash is corrupt"
 }
 
+@test "germinate shows the reason of a stem refusing with an ERROR frame" {
+	"$CELL_TEST" refusing-stem "stem exploded" 3>&- &
+	track_pid $!
+	wait_for test -S "$CELL_HOME/stem.sock"
+	run cell germinate echo
+	assert_failure 1
+	assert_output "cell: stem exploded"
+}
+
 @test "germinate needs a NAME" {
 	run cell germinate
 	assert_failure 2

@@ -98,6 +98,15 @@ C
 	assert_output stopped
 }
 
+@test "stop shows the reason of a stem refusing with an ERROR frame" {
+	"$CELL_TEST" refusing-stem "stem exploded" 3>&- &
+	track_pid $!
+	wait_for test -S "$CELL_HOME/stem.sock"
+	run cell stop echo
+	assert_failure 1
+	assert_output "cell: cannot stop 'echo': stem exploded"
+}
+
 @test "stop needs NAME or --all, not both" {
 	run cell stop
 	assert_failure 2

@@ -16,6 +16,12 @@
  *       cache_key null, manifest (JSON, which must be an object; default
  *       {"name": NAME, "version": "0.0.0"}), signatures.
  *
+ *   cell-test refusing-stem MESSAGE
+ *
+ *     Listens on $CELL_HOME/stem.sock as a stem would and answers every
+ *     request with an ERROR frame holding MESSAGE, until killed: a stem
+ *     refusing without JSON, which the real one never does.
+ *
  * Exit status: 0 ok, 1 failure (message on stderr), 2 usage error.
  */
 #include <errno.h>
@@ -24,14 +30,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dna.h"
 
 static const char usage[] =
-	"usage: cell-test dna-put NAME FILE [--manifest JSON]\n";
+	"usage: cell-test dna-put NAME FILE [--manifest JSON]\n"
+	"       cell-test refusing-stem MESSAGE\n";
 
 static void fail(int status, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
@@ -156,11 +165,48 @@ static int dna_put(int argc, char **argv)
 	return fflush(stdout) ? 1 : 0;
 }
 
+static int refusing_stem(int argc, char **argv)
+{
+	struct cell_buf req = CELL_BUF_INIT(1 << 16);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct cell_home home;
+	uint8_t type;
+	int lfd, fd, err;
+
+	if (argc != 2)
+		fail(2, "refusing-stem needs MESSAGE");
+	err = cell_home_init(&home, NULL);
+	if (!err)
+		err = cell_home_create(&home);
+	if (!err)
+		err = cell_home_path(&home, sa.sun_path, sizeof sa.sun_path,
+				     "stem.sock");
+	if (err)
+		fail(1, "cannot use CELL_HOME: %s", cell_strerror(err));
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    listen(lfd, 16) < 0)
+		fail(1, "cannot listen on '%s': %s", sa.sun_path,
+		     strerror(errno));
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		while (cell_frame_read(fd, &type, &req) == 0)
+			if (cell_frame_write(fd, CELL_FRAME_ERROR, argv[1],
+					     strlen(argv[1])))
+				break;
+		close(fd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		fail(2, "no subcommand");
 	if (!strcmp(argv[1], "dna-put"))
 		return dna_put(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "refusing-stem"))
+		return refusing_stem(argc - 1, argv + 1);
 	fail(2, "unknown subcommand '%s'", argv[1]);
 }

@@ -65,6 +65,9 @@ static void test_refusals(void)
 	CHECK_STR(cell_buf_str(&why), "no DNA for 'nodna'; run cell build");
 	CHECK_INT(cell_connect("broken", &c, &why), CELL_EREMOTE);
 	CHECK_STR(cell_buf_str(&why), "cell 'broken' cannot start");
+	/* A stem answering badly is a failure with a reason too. */
+	CHECK_INT(cell_connect("junk", &c, &why), CELL_EPROTO);
+	CHECK_STR(cell_buf_str(&why), "the stem answered badly: protocol error");
 	/* why is optional. */
 	CHECK_INT(cell_connect("nodna", &c, NULL), CELL_ENODNA);
 	CHECK_INT(cell_connect("Not/Valid", &c, &why), CELL_ENAME);

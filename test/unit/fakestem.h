@@ -9,7 +9,8 @@
  * cell_serve child on it, as fd 3 with LISTEN_FDS) and version.
  * FAKE_STEM=eof makes it exit without the ready byte; FAKE_STEM_DELAY_MS
  * delays it. Each start appends a line to $CELL_HOME/fake-stem.starts.
- * Names "nodna" and "broken" are refused with codes nodna and failed;
+ * Names "nodna" and "broken" are refused with codes nodna and failed,
+ * "junk" is answered with non-JSON;
  * ops "junk" and "errframe" answer with non-JSON and an ERROR frame.
  */
 #ifndef FAKESTEM_H
@@ -96,6 +97,8 @@ static void fake_answer(int fd, const char *home, const char *json)
 			snprintf(out, sizeof out, "{\"ok\":false,\"error\":"
 				 "\"no DNA for 'nodna'; run cell build\","
 				 "\"code\":\"nodna\"}");
+		else if (!strcmp(name->valuestring, "junk"))
+			snprintf(out, sizeof out, "not json");
 		else if (!strcmp(name->valuestring, "broken"))
 			snprintf(out, sizeof out, "{\"ok\":false,\"error\":"
 				 "\"cell 'broken' cannot start\","

@@ -1,5 +1,5 @@
 /*
- * stem_client_test.c - stem_connect() and stem_request() against the fake
+ * stem_client_test.c - stem_connect(), stem_request(), stem_op() against the fake
  * stem of fakestem.h (this binary, run again as `--daemon --ready-fd N`).
  */
 #include <sys/wait.h>
@@ -131,6 +131,36 @@ static void test_request_outcomes(void)
 	cell_buf_release(&r);
 }
 
+/* stem_op: the request built for the caller, the refusal in words. */
+static void test_op_reasons(void)
+{
+	struct cell_buf r = CELL_BUF_INIT(4096), why = CELL_BUF_INIT(256);
+	struct cell_home h;
+	int fd;
+
+	start_home();
+	CHECK_INT(cell_home_init(&h, home), 0);
+	fd = stem_connect(&h);
+	CHECK(fd >= 0);
+	CHECK_INT(stem_op(fd, "version", NULL, &r, &why), 0);
+	CHECK(strstr(cell_buf_str(&r), "\"protocol\":1") != NULL);
+	CHECK_STR(cell_buf_str(&why), "");
+	CHECK_INT(stem_op(fd, "germinate", "nodna", &r, &why), CELL_ENODNA);
+	CHECK_STR(cell_buf_str(&why), "no DNA for 'nodna'; run cell build");
+	CHECK_INT(stem_op(fd, "germinate", "broken", &r, &why), CELL_EREMOTE);
+	CHECK_STR(cell_buf_str(&why), "cell 'broken' cannot start");
+	CHECK_INT(stem_op(fd, "errframe", NULL, &r, &why), CELL_EREMOTE);
+	CHECK_STR(cell_buf_str(&why), "stem exploded");
+	CHECK_INT(stem_op(fd, "junk", NULL, &r, &why), CELL_EPROTO);
+	CHECK_STR(cell_buf_str(&why), "the stem answered badly: protocol error");
+	/* why is optional. */
+	CHECK_INT(stem_op(fd, "germinate", "nodna", &r, NULL), CELL_ENODNA);
+	close(fd);
+	fake_teardown(home, NULL);
+	cell_buf_release(&r);
+	cell_buf_release(&why);
+}
+
 static void test_long_home_is_refused(void)
 {
 	struct cell_home h;
@@ -149,6 +179,7 @@ int main(int argc, char **argv)
 	RUN(test_ready_eof_is_estem);
 	RUN(test_concurrent_starters_start_one_stem);
 	RUN(test_request_outcomes);
+	RUN(test_op_reasons);
 	RUN(test_long_home_is_refused);
 	return test_done();
 }

@@ -167,15 +167,26 @@ int dna_meta_add_signature(cJSON *meta, const struct dna_key *key,
 	cJSON_ArrayForEach(entry, sigs) {
 		k = cJSON_GetObjectItemCaseSensitive(entry, "key");
 		if (cJSON_IsString(k) && !strcmp(k->valuestring, keytext)) {
-			cJSON *s = cJSON_CreateString(sig);
+			cJSON *s, *old;
 
+			/*
+			 * In place: cJSON_ReplaceItemInObject, when its
+			 * strdup of the key fails, puts in an item with no
+			 * key and still says it succeeded.
+			 */
+			old = cJSON_GetObjectItemCaseSensitive(entry, "sig");
+			if (cJSON_IsString(old))
+				return cJSON_SetValuestring(old, sig) ? 0 :
+								       -ENOMEM;
+			s = cJSON_CreateString(sig);
 			if (!s)
 				return -ENOMEM;
-			if (cJSON_GetObjectItemCaseSensitive(entry, "sig"))
-				cJSON_ReplaceItemInObjectCaseSensitive(
-					entry, "sig", s);
-			else
-				cJSON_AddItemToObject(entry, "sig", s);
+			cJSON_DeleteItemFromObjectCaseSensitive(entry, "sig");
+			if (!cJSON_AddItemToObject(entry, "sig", s)) {
+				/* Not attached: still ours to free. */
+				cJSON_Delete(s);
+				return -ENOMEM;
+			}
 			return 0;
 		}
 	}

@@ -510,6 +510,58 @@ static cJSON *make_meta(const char *name, const char *hash)
 	return m;
 }
 
+/* cJSON allocations left before they fail, for the out-of-memory test. */
+static long allocs_left;
+
+static void *failing_malloc(size_t n)
+{
+	return allocs_left-- > 0 ? malloc(n) : NULL;
+}
+
+/*
+ * Re-signing with every cJSON allocation failing in turn: each attempt
+ * either reports -ENOMEM or leaves the new signature in place, never a
+ * false success (LeakSanitizer checks nothing is lost on the way).
+ */
+static void test_meta_resign_out_of_memory(void)
+{
+	cJSON_Hooks failing = { failing_malloc, free };
+	char hash[DNA_HASH_SIZE];
+	struct dna_key k;
+	int had_sig, err;
+	long budget;
+
+	fresh_home();
+	CHECK_INT(dna_key_load_or_create(&home, &k), 0);
+	dna_hash_bytes("obj", 3, hash);
+	for (had_sig = 0; had_sig < 2; had_sig++) {
+		for (budget = 0; budget < 100; budget++) {
+			cJSON *m = make_meta("echo", hash), *entry, *sig;
+
+			sig = cJSON_GetObjectItemCaseSensitive(m, "signatures");
+			entry = cJSON_GetArrayItem(sig, 0);
+			cJSON_DeleteItemFromObjectCaseSensitive(entry, "sig");
+			if (had_sig)
+				cJSON_AddStringToObject(entry, "sig", "stale");
+			allocs_left = budget;
+			cJSON_InitHooks(&failing);
+			err = dna_meta_add_signature(m, &k, "echo", hash);
+			cJSON_InitHooks(NULL);
+			sig = cJSON_GetObjectItemCaseSensitive(entry, "sig");
+			if (err == 0) {
+				CHECK(cJSON_IsString(sig) &&
+				      strlen(sig->valuestring) == 88);
+				cJSON_Delete(m);
+				break;
+			}
+			CHECK_INT(err, -ENOMEM);
+			cJSON_Delete(m);
+		}
+		CHECK(budget < 100);
+	}
+	cleanup();
+}
+
 static void test_meta_roundtrip(void)
 {
 	char hash[DNA_HASH_SIZE], path[CELL_PATH_MAX];
@@ -856,6 +908,7 @@ int main(void)
 	RUN(test_key_parse_roundtrip);
 	RUN(test_sign_and_check);
 	RUN(test_meta_roundtrip);
+	RUN(test_meta_resign_out_of_memory);
 	RUN(test_meta_malformed);
 	RUN(test_meta_verify);
 	RUN(test_json_u64);

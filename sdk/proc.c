@@ -12,16 +12,18 @@ int proc_stat_read(pid_t pid, struct proc_stat *out)
 	char path[64], buf[1024];
 	const char *p;
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, sizeof buf - 1);
+	/* Taken before close(), which may set errno too. */
+	err = n < 0 ? -errno : -EPROTO;
 	close(fd);
 	if (n <= 0)
-		return n < 0 ? -errno : -EPROTO;
+		return err;
 	buf[n] = '\0';
 	/* comm may hold spaces and parentheses: fields follow the last ')'. */
 	p = strrchr(buf, ')');

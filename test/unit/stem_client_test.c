@@ -15,6 +15,18 @@ static void start_home(void)
 	fake_home(home, sizeof home);
 }
 
+/* A fresh home, its (fake) stem started by connecting. Returns the fd. */
+static int connect_fresh(struct cell_home *h)
+{
+	int fd;
+
+	start_home();
+	CHECK_INT(cell_home_init(h, home), 0);
+	fd = stem_connect(h);
+	CHECK(fd >= 0);
+	return fd;
+}
+
 static int request(int fd, const char *json, struct cell_buf *reply)
 {
 	return stem_request(fd, json, reply);
@@ -51,10 +63,7 @@ static void test_running_stem_is_reused(void)
 	struct cell_home h;
 	int fd;
 
-	start_home();
-	CHECK_INT(cell_home_init(&h, home), 0);
-	fd = stem_connect(&h);
-	CHECK(fd >= 0);
+	fd = connect_fresh(&h);
 	close(fd);
 	fd = stem_connect(&h);
 	CHECK(fd >= 0);
@@ -113,10 +122,7 @@ static void test_request_outcomes(void)
 	struct cell_buf r = CELL_BUF_INIT(4096);
 	int fd;
 
-	start_home();
-	CHECK_INT(cell_home_init(&h, home), 0);
-	fd = stem_connect(&h);
-	CHECK(fd >= 0);
+	fd = connect_fresh(&h);
 	/* Refused: the reply JSON is handed back. */
 	CHECK_INT(request(fd, "{\"op\":\"nonsense\"}", &r), CELL_EREMOTE);
 	CHECK_STR(cell_buf_str(&r),
@@ -138,10 +144,7 @@ static void test_op_reasons(void)
 	struct cell_home h;
 	int fd;
 
-	start_home();
-	CHECK_INT(cell_home_init(&h, home), 0);
-	fd = stem_connect(&h);
-	CHECK(fd >= 0);
+	fd = connect_fresh(&h);
 	CHECK_INT(stem_op(fd, "version", NULL, &r, &why), 0);
 	CHECK(strstr(cell_buf_str(&r), "\"protocol\":1") != NULL);
 	CHECK_STR(cell_buf_str(&why), "");

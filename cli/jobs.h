@@ -14,7 +14,7 @@
 
 struct job {
 	/* Set by the caller. */
-	char **argv;          /* argv[0] is looked up in PATH */
+	char **argv;          /* argv[0] is looked up in our own PATH */
 	const char *cwd;      /* NULL: the current directory */
 	char **env;           /* "NAME=VALUE" added for the child, or NULL */
 	void *data;           /* the caller's */

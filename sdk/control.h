@@ -8,7 +8,9 @@
  * the stem answers with one DATA frame {"ok": true, ...} or
  * {"ok": false, "error": "one-line message", "code": CODE}; CODE is one of
  * "nodna" (nothing built under that name), "name" (invalid name), "op"
- * (unknown op or malformed request), "failed" (the cell cannot start).
+ * (unknown op or malformed request), "failed" (the cell cannot start),
+ * "denied" (a peer whose uid is not the stem's, i.e. a cell, asked for
+ * an op other than germinate and version).
  * Unknown ops are refused.
  * Many requests may follow on one connection.
  *
@@ -20,7 +22,10 @@
  *                          SIGKILL after a grace period); socket and pid
  *                          file removed.
  *   ps {}               -> {"cells": [{"name","pid","state","restarts",
- *                          "since","hash"}]}   since: unix seconds
+ *                          "since","hash","cause","sandbox","net",
+ *                          "confinement","unconfined","uid","limits"}]}
+ *                          since: unix seconds; limits: {"memory":
+ *                          {"value","by"},"pids","cpu","nofile"}
  *   version {}          -> {"version": CELL_VERSION, "protocol": N}
  *
  * Starting a stem: the client holds flock(stem.start) while it checks
@@ -34,7 +39,7 @@
 
 #include "cell.h"
 
-#define CELL_CONTROL_VERSION 1
+#define CELL_CONTROL_VERSION 2
 
 /*
  * Connects to the stem of home, starting one if none runs. Returns a

@@ -647,6 +647,8 @@ out:
 const char *sandbox_describe_exit(const struct sandbox_report *report,
 				  int status, char *buf, size_t len)
 {
+	const char *abbrev;
+	char name[32];
 	int sig;
 
 	if (WIFEXITED(status)) {
@@ -659,19 +661,24 @@ const char *sandbox_describe_exit(const struct sandbox_report *report,
 			 (unsigned)status);
 		return buf;
 	}
+	/* The stem's wording (cell-stem(8)): "killed by signal SEGV". */
 	sig = WTERMSIG(status);
+	abbrev = sigabbrev_np(sig);
+	if (abbrev)
+		snprintf(name, sizeof name, "signal %s", abbrev);
+	else
+		snprintf(name, sizeof name, "signal %d", sig);
 	if (report && report->violation[0])
-		snprintf(buf, len, "killed by SIG%s (forbidden system call "
-			 "%s)", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
-			 report->violation);
+		snprintf(buf, len, "killed by %s (forbidden system call %s)",
+			 name, report->violation);
 	else if (sig == SIGSYS)
-		snprintf(buf, len, "killed by SIGSYS (forbidden system call)");
+		snprintf(buf, len, "killed by %s (forbidden system call)",
+			 name);
 	else if (sig == SIGKILL && report &&
 		 sandbox_limits_oom_killed(report))
-		snprintf(buf, len, "killed by SIGKILL (out of memory)");
+		snprintf(buf, len, "killed by %s (out of memory)", name);
 	else
-		snprintf(buf, len, "killed by SIG%s%s",
-			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+		snprintf(buf, len, "killed by %s%s", name,
 			 WCOREDUMP(status) ? " (core dumped)" : "");
 	return buf;
 }

@@ -173,9 +173,9 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 
 /*
  * Describes how a reaped cell ended, from its wait status: "exited with
- * status 1", "killed by SIGSYS (forbidden system call)", "killed by
- * SIGKILL (forbidden system call keyctl)" (SANDBOX_NOTIFY), "killed by
- * SIGKILL (out of memory)" (checked in its memory cgroup, so call this
+ * status 1", "killed by signal SEGV", "killed by signal SYS (forbidden
+ * system call)", "killed by signal KILL (forbidden system call keyctl)"
+ * (SANDBOX_NOTIFY), "killed by signal KILL (out of memory)" (checked in its memory cgroup, so call this
  * before sandbox_cleanup()). report may be NULL. Returns buf.
  */
 const char *sandbox_describe_exit(const struct sandbox_report *report,

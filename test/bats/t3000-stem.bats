@@ -21,7 +21,7 @@ load runtime
 	start_stem
 	run control '{"op":"version"}'
 	assert_success
-	assert_output "$(printf '0 {"ok":true,"version":"0.1.0","protocol":1}\nEOF')"
+	assert_output "$(printf '0 {"ok":true,"version":"0.1.0","protocol":2}\nEOF')"
 }
 
 @test "an unknown op is refused with code op" {

@@ -26,11 +26,21 @@ static double get_number(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? v->valuedouble : 0;
 }
 
+static void get_limit(const cJSON *limits, const char *key,
+		      struct runinfo_limit *out)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(limits, key);
+
+	out->value = get_number(o, "value");
+	get_string(o, "by", out->by, sizeof out->by);
+}
+
 int runinfo_read(const struct cell_home *home, const char *name,
 		 struct runinfo *info)
 {
 	struct cell_buf buf = CELL_BUF_INIT(64u << 10);
 	char path[CELL_PATH_MAX];
+	const cJSON *v;
 	cJSON *o;
 	int err;
 
@@ -58,6 +68,14 @@ int runinfo_read(const struct cell_home *home, const char *name,
 	info->restarts = (unsigned)get_number(o, "restarts");
 	info->since = (time_t)get_number(o, "since");
 	info->starttime = (unsigned long long)get_number(o, "starttime");
+	v = cJSON_GetObjectItemCaseSensitive(o, "sandbox");
+	info->sandbox = cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
+	get_string(o, "net", info->net, sizeof info->net);
+	v = cJSON_GetObjectItemCaseSensitive(o, "limits");
+	get_limit(v, "memory", &info->memory);
+	get_limit(v, "pids", &info->pids);
+	get_limit(v, "cpu", &info->cpu);
+	get_limit(v, "nofile", &info->nofile);
 	cJSON_Delete(o);
 	return 0;
 }

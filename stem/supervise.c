@@ -198,6 +198,23 @@ int supervise_load_dna(struct stem_cell *cell)
 	}
 	man = cJSON_GetObjectItemCaseSensitive(meta, "manifest");
 	load_spec(cell, cJSON_IsObject(man) ? man : NULL);
+	v = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	if (!cell->spec_error[0] && cJSON_IsString(v) &&
+	    strcmp(v->valuestring, cell->name) &&
+	    (cJSON_GetObjectItemCaseSensitive(man, "sandbox") ||
+	     cJSON_GetObjectItemCaseSensitive(man, "limits"))) {
+		/*
+		 * Meta is per hash: the same bytes built as another cell
+		 * carry that cell's manifest. Its sandbox and limits are not
+		 * this cell's to run with (they may be looser).
+		 */
+		snprintf(cell->spec_error, sizeof cell->spec_error,
+			 "the DNA of '%s' was last built as cell '%.64s', whose "
+			 "sandbox and limits do not apply to it; rebuild it",
+			 cell->name, v->valuestring);
+		stem_log(stem, STEM_LOG_ERROR, "cell '%s': %s", cell->name,
+			 cell->spec_error);
+	}
 	v = cJSON_GetObjectItemCaseSensitive(man, "restart");
 	if (cJSON_IsString(v) &&
 	    restart_policy_parse(v->valuestring, &cell->policy) < 0)

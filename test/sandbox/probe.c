@@ -11,6 +11,7 @@
  *   probe pids            the numeric entries of /proc
  *   probe tcp PORT        connect to 127.0.0.1:PORT
  *   probe unix PATH       connect to the Unix socket PATH
+ *   probe stem JSON       send JSON to $CELL_HOME/stem.sock, print the reply
  *   probe thread          start and join a thread (clone3 -> clone)
  *   probe ptrace|mount|keyctl|unshare|clonens
  *                         make that system call (the sandbox kills us);
@@ -61,6 +62,13 @@
 #include <unistd.h>
 
 static int dispatch(const char *cmd, const char *arg, int serving);
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#ifdef PROBE_CELL
+/* Built as several cells: each its own bytes, so its own DNA and meta. */
+const char probe_cell[] = XSTR(PROBE_CELL);
+#endif
 
 static int result(const char *what, int ok)
 {
@@ -169,6 +177,40 @@ static int unix_connect(const char *path)
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
 	return result("connect", connect(fd, (struct sockaddr *)&sa,
 					 sizeof sa) == 0);
+}
+
+static int read_full(int fd, void *buf, size_t len);
+static int write_frame(int fd, int type, const char *data, size_t len);
+
+/* One control request to the stem, as a cell that knows the protocol. */
+static int stem_request(const char *json)
+{
+	const char *home = getenv("CELL_HOME");
+	struct sockaddr_un sa;
+	unsigned char hdr[5];
+	char reply[4096];
+	size_t len;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return result("socket", 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/stem.sock",
+		 home ? home : "");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		return result("connect", 0);
+	if (write_frame(fd, 0, json, strlen(json)) < 0 ||
+	    read_full(fd, hdr, sizeof hdr) < 0)
+		return result("request", 0);
+	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+	      (size_t)hdr[2] << 8 | hdr[3];
+	if (len >= sizeof reply || read_full(fd, reply, len) < 0)
+		return result("reply", 0);
+	reply[len] = '\0';
+	printf("reply: %s\n", reply);
+	close(fd);
+	return 0;
 }
 
 static void *thread_main(void *arg)
@@ -438,6 +480,8 @@ static int dispatch(const char *cmd, const char *arg, int serving)
 		return tcp(arg);
 	if (!strcmp(cmd, "unix"))
 		return unix_connect(arg);
+	if (!strcmp(cmd, "stem"))
+		return stem_request(arg);
 	if (!strcmp(cmd, "alloc"))
 		return alloc(arg, serving);
 	if (!strcmp(cmd, "fork"))

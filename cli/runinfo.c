@@ -71,6 +71,10 @@ int runinfo_read(const struct cell_home *home, const char *name,
 	v = cJSON_GetObjectItemCaseSensitive(o, "sandbox");
 	info->sandbox = cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
 	get_string(o, "net", info->net, sizeof info->net);
+	get_string(o, "confinement", info->confinement,
+		   sizeof info->confinement);
+	get_string(o, "unconfined", info->unconfined,
+		   sizeof info->unconfined);
 	v = cJSON_GetObjectItemCaseSensitive(o, "limits");
 	get_limit(v, "memory", &info->memory);
 	get_limit(v, "pids", &info->pids);

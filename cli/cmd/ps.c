@@ -182,7 +182,11 @@ static int add_json_limit(cJSON *limits, const char *key,
 	return 0;
 }
 
-/* "sandbox": true, false or null (unknown); "net"; "limits". */
+/*
+ * "sandbox": true, false or null (unknown); "net"; "confinement" and
+ * "unconfined" (what was and was not applied at the last start);
+ * "limits": {"memory": {"value", "by"}, ...} for each limit set.
+ */
 static int add_json_sandbox(cJSON *o, const struct runinfo *info)
 {
 	cJSON *limits;
@@ -190,6 +194,8 @@ static int add_json_sandbox(cJSON *o, const struct runinfo *info)
 	if (!(info->sandbox < 0 ? cJSON_AddNullToObject(o, "sandbox") :
 	      cJSON_AddBoolToObject(o, "sandbox", info->sandbox)) ||
 	    !cJSON_AddStringToObject(o, "net", info->net) ||
+	    !cJSON_AddStringToObject(o, "confinement", info->confinement) ||
+	    !cJSON_AddStringToObject(o, "unconfined", info->unconfined) ||
 	    !(limits = cJSON_AddObjectToObject(o, "limits")))
 		return -1;
 	if (add_json_limit(limits, "memory", &info->memory) < 0 ||

@@ -46,12 +46,27 @@ sandbox_setup_file() {
 
 sandbox_setup() {
 	cell_setup
+	# The probe, pid 1 without a SIGTERM handler, is stopped by SIGKILL
+	# after the grace: keep teardown short.
+	export CELL_STEM_GRACE_MS=200
 	mkdir -p "$CELL_HOME"
 	cp -a "$BATS_FILE_TMPDIR/home/dna" "$CELL_HOME/"
 }
 
+# A stem stopped by SIGTERM stops its cells and removes their cgroups;
+# the SIGKILL of cell_teardown would leave the cgroup directories.
 sandbox_teardown() {
-	[ -f "$CELL_HOME/stem.pid" ] && track_pid "$(cat "$CELL_HOME/stem.pid")"
+	local pid i
+	if [ -f "$CELL_HOME/stem.pid" ]; then
+		pid=$(cat "$CELL_HOME/stem.pid")
+		track_pid "$pid"
+		if kill -TERM "$pid" 2>/dev/null; then
+			for i in $(seq 100); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.05
+			done
+		fi
+	fi
 	cell_teardown
 }
 

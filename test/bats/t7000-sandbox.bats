@@ -27,6 +27,7 @@ teardown() { sandbox_teardown; }
 		'NoNewPrivs:	1' 'Seccomp:	2' 'exit 0')"
 	run jq -r .confinement "$CELL_HOME/run/hostile.json"
 	assert_output "ns user,mnt,pid,ipc,uts,net; uid $uid; caps dropped; no_new_privs; seccomp"
+	stem_healthy
 }
 
 @test "/etc/shadow cannot be read" {
@@ -57,6 +58,7 @@ teardown() { sandbox_teardown; }
 	assert_output "$(printf 'objects\nexit 0')"
 	run probe hostile "ls $CELL_HOME/dna/objects/${hash:0:2}"
 	assert_output "$(printf '%s\nexit 0' "${hash:2}")"
+	stem_healthy
 }
 
 @test "writing outside the state dir fails with EROFS" {
@@ -75,6 +77,7 @@ teardown() { sandbox_teardown; }
 	assert_output "$(printf 'write: ok\nexit 0')"
 	run stat -c '%u %s' "$CELL_HOME/state/hostile/f"
 	assert_output "$(jq -r .uid "$CELL_HOME/run/hostile.json") 1"
+	stem_healthy
 }
 
 @test "/proc shows only the cell itself" {
@@ -82,6 +85,7 @@ teardown() { sandbox_teardown; }
 	cell germinate echo retina >/dev/null
 	run probe hostile pids
 	assert_output "$(printf '1\nexit 0')"
+	stem_healthy
 }
 
 @test "a TCP connection fails without network" {
@@ -101,6 +105,7 @@ teardown() { sandbox_teardown; }
 	assert_output "$(printf 'connect: ok\nexit 0')"
 	run jq -r .net "$CELL_HOME/run/hostnet.json"
 	assert_output host
+	stem_healthy
 }
 
 # forbidden CALL: the call kills the cell; the stem names it in its log
@@ -156,6 +161,7 @@ exit 1$'
 @test "limits.nofile caps open files" {
 	run probe hostile limits
 	assert_line --index 0 'nofile: 64'
+	stem_healthy
 }
 
 @test "ps shows which mechanism enforces each limit" {

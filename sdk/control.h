@@ -16,7 +16,8 @@
  *
  *   germinate {"name"}  -> {"pid": N, "socket": PATH, "started": BOOL}
  *       Binds run/NAME.sock (if not bound), starts the cell from its DNA
- *       (if not running), answers as soon as the socket is bound.
+ *       (if not running), answers once the socket is bound and the cell
+ *       has executed (an exec or sandbox failure is the error).
  *       No DNA: {"ok":false,"error":"no DNA for 'NAME'; run cell build"}.
  *   stop {"name"}       -> {} once the cell has exited (SIGTERM, then
  *                          SIGKILL after a grace period); socket and pid

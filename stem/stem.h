@@ -27,6 +27,7 @@
 #define STEM_MSG_MAX (STEM_CAUSE_MAX + 128) /* "cell 'NAME' ...: CAUSE" */
 #define STEM_FAILCONN_MAX 256        /* callers answered at once */
 #define STEM_START_MS 1000           /* dying sooner is failing to start */
+#define STEM_TAKEN_MAX 64            /* callers in flight answered per kill */
 
 struct stem;
 
@@ -54,6 +55,8 @@ struct stem_cell {
 	struct sandbox_report report; /* of the current process, until reaped */
 	int report_live;             /* report holds cgroups or a notify fd */
 	struct loop_fd notify_w;     /* report.notify_fd: a forbidden call */
+	int taken[STEM_TAKEN_MAX];   /* its callers in flight, taken at a kill */
+	int ntaken;
 	struct loop_timer timer;     /* backoff restart, or stop grace */
 	struct loop_timer persist;   /* writes run/NAME.json, coalesced */
 	pid_t pid_written;           /* what run/NAME.pid holds (0: none) */
@@ -198,6 +201,15 @@ int supervise_adopt(struct stem *stem);
 void failfast_message(const struct stem_cell *cell, char *out, size_t size);
 /* Accepts every caller pending on the cell's socket, answers each. */
 void failfast_accept(struct stem_cell *cell);
+/*
+ * Before the stem kills the cell: copies of the connections it accepted
+ * (pidfd_getfd) into cell->taken. Returns how many.
+ */
+int failfast_take_conns(struct stem_cell *cell);
+/* After the reap, cause known: answers each taken caller (ERROR frame). */
+void failfast_answer_taken(struct stem_cell *cell);
+/* The kill did not happen: closes the copies. */
+void failfast_drop_taken(struct stem_cell *cell);
 void failfast_release(struct stem *stem);
 
 /* spawn.c */

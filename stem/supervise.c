@@ -370,6 +370,13 @@ static void on_notify(struct loop *loop, struct loop_fd *w, uint32_t ev)
 	struct stem_cell *cell = w->ctx;
 	int r;
 
+	/*
+	 * Every notification is a forbidden call (the filter's default
+	 * action): take the callers in flight before the kill, so they get
+	 * the cause rather than end of file.
+	 */
+	if (ev & EPOLLIN && !cell->ntaken)
+		failfast_take_conns(cell);
 	r = sandbox_notify_handle(&cell->report, cell->proc.pid);
 	if (r == 1) {
 		stem_log(cell->stem, STEM_LOG_ERROR,
@@ -377,6 +384,9 @@ static void on_notify(struct loop *loop, struct loop_fd *w, uint32_t ev)
 			 cell->name, cell->report.violation);
 		return;
 	}
+	/* Not killed (nothing was pending): keep no copy of its callers. */
+	if (!cell->report.violation[0])
+		failfast_drop_taken(cell);
 	/* Every task of the cell is gone (or the fd broke): the reap
 	 * follows; stop watching so a hangup does not spin the loop. */
 	if (r < 0 || ev & (EPOLLHUP | EPOLLERR))
@@ -413,6 +423,7 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 	uptime = supervise_now_ms() - cell->started_ms;
 	clean = si.si_code == CLD_EXITED && si.si_status == 0;
 	if (cell->state == FSM_STOPPING) {
+		failfast_drop_taken(cell);
 		supervise_transition(cell, FSM_EV_EXIT_IDLE);
 		finish_stop(cell);
 		return;
@@ -430,10 +441,13 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 
 		failfast_message(cell, msg, sizeof msg);
 		stem_log(stem, STEM_LOG_ERROR, "%s", msg);
-		/* Callers queued behind a crash are answered now. */
+		/* Callers queued behind a crash are answered now, and
+		 * those in flight when the stem killed it. */
 		failfast_accept(cell);
+		failfast_answer_taken(cell);
 	} else {
 		stem_log(stem, STEM_LOG_INFO, "cell '%s' exited", cell->name);
+		failfast_drop_taken(cell);
 	}
 	supervise_transition(cell, next);
 	switch (cell->state) {
@@ -799,6 +813,7 @@ void supervise_release(struct stem *stem)
 			sandbox_cleanup(&c->report);
 		}
 		sandbox_spec_release(&c->spec);
+		failfast_drop_taken(c);
 		close_child(stem, &c->proc);
 		close_child(stem, &c->logger);
 		if (c->listen_fd >= 0) {

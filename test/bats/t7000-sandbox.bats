@@ -108,15 +108,16 @@ teardown() { sandbox_teardown; }
 	stem_healthy
 }
 
-# forbidden CALL: the call kills the cell; the stem names it in its log
-# and to every later caller (an ERROR frame), and stays healthy.
+# forbidden CALL: the call kills the cell; the stem names it in its log,
+# to the caller in flight and to every later caller (ERROR frames), and
+# stays healthy.
 forbidden() {
 	local call=$1
+	# The caller in flight gets an ERROR frame naming the call...
 	run probe hostile "$call"
 	assert_failure 1
-	# The caller in flight loses its connection with the cell...
-	assert_output "cell: call to 'hostile' failed: connection closed"
-	# ...and the next one gets the cause, not a hang.
+	assert_output "cell: cell 'hostile' failed to start: killed by signal KILL (forbidden system call $call)"
+	# ...and so does the next one, not a hang.
 	run probe hostile status
 	assert_failure 1
 	assert_output "cell: cell 'hostile' failed to start: killed by signal KILL (forbidden system call $call)"

@@ -33,6 +33,7 @@ sandbox_setup_file() {
 		',"limits":{"memory":"32M","pids":16,"nofile":64}'
 	hostile_cell cells/hostnet ',"sandbox":{"net":"host"}'
 	hostile_cell cells/unconfined ',"sandbox":false'
+	hostile_cell cells/badpath ',"sandbox":{"read_only":["/nonexistent-cell-path"]}'
 	# Twins: the same bytes (no name compiled in), different manifests.
 	for c in twin1 twin2; do
 		mkdir -p "cells/$c"

@@ -212,6 +212,16 @@ exit 1$'
 	assert_output "$(printf 'read: No such file or directory\nexit 1')"
 }
 
+@test "a sandbox step that fails is the cause callers get" {
+	[ ! -e /nonexistent-cell-path ]
+	run probe badpath status
+	assert_failure 1
+	assert_output "cell: cannot reach 'badpath': cell 'badpath' failed to start: sandbox: open /nonexistent-cell-path: No such file or directory"
+	run jq -r '.state + ": " + .cause' "$CELL_HOME/run/badpath.json"
+	assert_output "failed: sandbox: open /nonexistent-cell-path: No such file or directory"
+	stem_healthy
+}
+
 @test "a cell whose bytes were last built as another cell does not take its sandbox" {
 	# Meta is per hash: twin1 and twin2 are the same bytes, so the meta
 	# holds the manifest of whichever was built last.

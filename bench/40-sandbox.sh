@@ -12,9 +12,9 @@ fi
 make --no-print-directory -s build/sandbox/probe
 mkdir -p build/bench
 # shellcheck disable=SC2046
-cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Isdk -Istem \
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Isdk -Idna -Istem \
 	$(pkg-config --cflags libcjson libseccomp) \
-	-o build/bench/sandbox_bench bench/sandbox_bench.c stem/sandbox*.c \
+	-o build/bench/sandbox_bench bench/sandbox_bench.c stem/sandbox*.c dna/sandbox_spec.c \
 	sdk/err.c sdk/fsutil.c sdk/name.c sdk/buf.c \
 	$(pkg-config --libs libcjson libseccomp)
 echo "spawn -> exit of a static binary, $runs runs each, interleaved"

@@ -1,10 +1,11 @@
 /*
  * coldstart.c - bench/30-coldstart.sh's measuring half. Runs N rounds of:
- * cell_connect() on a cell that is not running (its socket removed by a
- * stop), one call, the reply; then N rounds of fork + exec of /bin/true
- * + wait, as the baseline. Prints the medians in microseconds.
+ * for each NAME in turn, cell_connect() on the cell while it is not
+ * running (its socket removed by a stop), one call, the reply; then N
+ * rounds of fork + exec of /bin/true + wait, as the baseline. Prints the
+ * median of each NAME, then the baseline's, in microseconds.
  *
- *   coldstart NAME N
+ *   coldstart N NAME...
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,37 +54,52 @@ static void stop(const struct cell_home *home, const char *name)
 	cell_buf_release(&reply);
 }
 
+/* One cold start of name: connect (germinating it), one call, reply. */
+static double cold_start(const struct cell_home *home, const char *name,
+			 struct cell_buf *reply)
+{
+	struct cell_conn *conn;
+	double t;
+	int err;
+
+	stop(home, name);
+	t = now_us();
+	err = cell_connect(name, &conn, NULL);
+	if (!err)
+		err = cell_call(conn, "ping", 4, reply);
+	t = now_us() - t;
+	if (err) {
+		fprintf(stderr, "coldstart: '%s': %s\n", name,
+			cell_strerror(err));
+		exit(1);
+	}
+	cell_close(conn);
+	return t;
+}
+
 int main(int argc, char **argv)
 {
 	struct cell_buf reply = CELL_BUF_INIT(1 << 16);
 	struct cell_home home;
-	struct cell_conn *conn;
 	double *cold, *base, t;
-	int i, n, err;
+	int i, j, n, names;
 
-	if (argc != 3 || (n = atoi(argv[2])) < 1) {
-		fprintf(stderr, "usage: coldstart NAME N\n");
+	if (argc < 3 || (n = atoi(argv[1])) < 1) {
+		fprintf(stderr, "usage: coldstart N NAME...\n");
 		return 2;
 	}
+	names = argc - 2;
 	if (cell_home_init(&home, NULL) < 0)
 		return 1;
-	cold = calloc((size_t)n, sizeof *cold);
+	cold = calloc((size_t)n * (size_t)names, sizeof *cold);
 	base = calloc((size_t)n, sizeof *base);
 	if (!cold || !base)
 		return 1;
-	for (i = 0; i < n; i++) {
-		stop(&home, argv[1]);
-		t = now_us();
-		err = cell_connect(argv[1], &conn, NULL);
-		if (!err)
-			err = cell_call(conn, "ping", 4, &reply);
-		cold[i] = now_us() - t;
-		if (err) {
-			fprintf(stderr, "coldstart: %s\n", cell_strerror(err));
-			return 1;
-		}
-		cell_close(conn);
-	}
+	/* Interleaved, so that noise on the machine hits every name alike. */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < names; j++)
+			cold[j * n + i] = cold_start(&home, argv[2 + j],
+						     &reply);
 	for (i = 0; i < n; i++) {
 		pid_t pid;
 
@@ -96,7 +112,9 @@ int main(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 		base[i] = now_us() - t;
 	}
-	printf("%.0f %.0f\n", median(cold, n), median(base, n));
+	for (j = 0; j < names; j++)
+		printf("%.0f ", median(cold + j * n, n));
+	printf("%.0f\n", median(base, n));
 	cell_buf_release(&reply);
 	return 0;
 }

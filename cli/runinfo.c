@@ -40,11 +40,22 @@ static int get_number(const cJSON *o, const char *key, double limit,
 	return 0;
 }
 
+/* A limit's value (under 2^64: bytes at most) and its mechanism. */
+static int get_limit(const cJSON *limits, const char *key,
+		     struct runinfo_limit *out)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(limits, key);
+
+	get_string(o, "by", out->by, sizeof out->by);
+	return get_number(o, "value", 0x1p64, &out->value);
+}
+
 int runinfo_read(const struct cell_home *home, const char *name,
 		 struct runinfo *info)
 {
 	struct cell_buf buf = CELL_BUF_INIT(64u << 10);
 	char path[CELL_PATH_MAX];
+	const cJSON *v;
 	cJSON *o;
 	double d;
 	int err;
@@ -81,6 +92,22 @@ int runinfo_read(const struct cell_home *home, const char *name,
 	if (!err)
 		err = get_number(o, "starttime", 0x1p64, &d);
 	info->starttime = (unsigned long long)d;
+	v = cJSON_GetObjectItemCaseSensitive(o, "sandbox");
+	info->sandbox = cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
+	get_string(o, "net", info->net, sizeof info->net);
+	get_string(o, "confinement", info->confinement,
+		   sizeof info->confinement);
+	get_string(o, "unconfined", info->unconfined,
+		   sizeof info->unconfined);
+	v = cJSON_GetObjectItemCaseSensitive(o, "limits");
+	if (!err)
+		err = get_limit(v, "memory", &info->memory);
+	if (!err)
+		err = get_limit(v, "pids", &info->pids);
+	if (!err)
+		err = get_limit(v, "cpu", &info->cpu);
+	if (!err)
+		err = get_limit(v, "nofile", &info->nofile);
 	cJSON_Delete(o);
 	return err;
 }

@@ -20,6 +20,16 @@ struct runinfo {
 	char hash[65];
 	unsigned long long starttime; /* names the process with pid */
 	char cause[256];
+	int sandbox;                  /* -1 unknown, 0 "sandbox": false, 1 */
+	char net[8];                  /* "none", "host", "" unknown */
+	char confinement[256];        /* what the sandbox applied */
+	char unconfined[256];         /* what it could not apply here */
+	/* Each limit the manifest sets (value 0: not set) and what
+	 * enforces it: "cgroup2", "cgroup1", "rlimit", "unenforced", "-". */
+	struct runinfo_limit {
+		double value;         /* bytes, tasks, cores, files */
+		char by[16];
+	} memory, pids, cpu, nofile;
 };
 
 /*

@@ -12,6 +12,7 @@
 
 #include "fsutil.h"
 #include "manifest.h"
+#include "sandbox_spec.h"
 
 struct field {
 	const char *name;
@@ -166,6 +167,29 @@ static int get_limits(struct manifest *m, const cJSON *v)
 	return 0;
 }
 
+/*
+ * The contents of "sandbox" and "limits" go through the stem's own
+ * validator, so `cell build` refuses exactly what the stem would.
+ */
+static int check_sandbox(struct manifest *m, const char *shown,
+			 struct cell_buf *why)
+{
+	struct sandbox_spec spec;
+	char err[256];
+	int rc;
+
+	if (!m->sandbox && !m->limits)
+		return 0;
+	rc = sandbox_spec_parse(m->json, &spec, err, sizeof err);
+	sandbox_spec_clear(&spec);
+	if (rc) {
+		if (rc == CELL_EJSON)
+			cell_buf_printf(why, "%s: %s", shown, err);
+		manifest_release(m);
+	}
+	return rc;
+}
+
 static const struct field fields[] = {
 	{ "name", get_name, "a string matching " CELL_NAME_RULE },
 	{ "version", get_version, "a string" },
@@ -282,7 +306,7 @@ int manifest_parse(struct manifest *m, const char *text, size_t len,
 		manifest_release(m);
 		return CELL_EJSON;
 	}
-	return 0;
+	return check_sandbox(m, shown, why);
 }
 
 int manifest_load(struct manifest *m, const char *dir, const char *shown,

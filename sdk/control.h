@@ -8,19 +8,25 @@
  * the stem answers with one DATA frame {"ok": true, ...} or
  * {"ok": false, "error": "one-line message", "code": CODE}; CODE is one of
  * "nodna" (nothing built under that name), "name" (invalid name), "op"
- * (unknown op or malformed request), "failed" (the cell cannot start).
+ * (unknown op or malformed request), "failed" (the cell cannot start),
+ * "denied" (a peer whose uid is not the stem's, i.e. a cell, asked for
+ * an op other than germinate and version).
  * Unknown ops are refused.
  * Many requests may follow on one connection.
  *
  *   germinate {"name"}  -> {"pid": N, "socket": PATH, "started": BOOL}
  *       Binds run/NAME.sock (if not bound), starts the cell from its DNA
- *       (if not running), answers as soon as the socket is bound.
+ *       (if not running), answers once the socket is bound and the cell
+ *       has executed (an exec or sandbox failure is the error).
  *       No DNA: {"ok":false,"error":"no DNA for 'NAME'; run cell build"}.
  *   stop {"name"}       -> {} once the cell has exited (SIGTERM, then
  *                          SIGKILL after a grace period); socket and pid
  *                          file removed.
  *   ps {}               -> {"cells": [{"name","pid","state","restarts",
- *                          "since","hash"}]}   since: unix seconds
+ *                          "since","hash","cause","sandbox","net",
+ *                          "confinement","unconfined","uid","limits"}]}
+ *                          since: unix seconds; limits: {"memory":
+ *                          {"value","by"},"pids","cpu","nofile"}
  *   version {}          -> {"version": CELL_VERSION, "protocol": N}
  *
  * Starting a stem: the client holds flock(stem.start) while it checks
@@ -34,7 +40,7 @@
 
 #include "cell.h"
 
-#define CELL_CONTROL_VERSION 1
+#define CELL_CONTROL_VERSION 2
 
 /*
  * Connects to the stem of home, starting one if none runs. Returns a

@@ -22,8 +22,17 @@
 /* A handler's outcome. */
 enum { REPLY_NOW, REPLY_LATER };
 
+/*
+ * Who may use an op: any peer, or only one running as the stem's own
+ * uid. stem.sock is 0666 and bound into every cell (cells germinate each
+ * other), so a cell, whose uid is never the stem's, must not stop other
+ * cells or read their state: SO_PEERCRED decides.
+ */
+enum { OP_ANY, OP_OWNER };
+
 struct op {
 	const char *name;
+	int who;
 	/* Fills rep (after "ok"), or returns -1 with the error set. */
 	int (*fn)(struct stem_conn *conn, const cJSON *req, cJSON *rep);
 };
@@ -232,10 +241,10 @@ static int op_version(struct stem_conn *conn, const cJSON *req, cJSON *rep)
 }
 
 static const struct op ops[] = {
-	{ "germinate", op_germinate },
-	{ "stop", op_stop },
-	{ "ps", op_ps },
-	{ "version", op_version },
+	{ "germinate", OP_ANY, op_germinate },
+	{ "stop", OP_OWNER, op_stop },
+	{ "ps", OP_OWNER, op_ps },
+	{ "version", OP_ANY, op_version },
 };
 
 static void dispatch(struct stem_conn *conn, const char *payload, size_t len)
@@ -273,6 +282,17 @@ static void dispatch(struct stem_conn *conn, const char *payload, size_t len)
 		snprintf(msg, sizeof msg, "unknown op '%.64s'",
 			 cJSON_IsString(v) ? v->valuestring : "");
 		conn_error(conn, "op", msg);
+		cJSON_Delete(req);
+		return;
+	}
+	if (op->who == OP_OWNER && conn->uid != stem->uid) {
+		char msg[160];
+
+		snprintf(msg, sizeof msg, "op '%s' refused: uid %u is not the "
+			 "stem's (a cell may only germinate)", op->name,
+			 (unsigned)conn->uid);
+		stem_log(stem, STEM_LOG_INFO, "%s", msg);
+		conn_error(conn, "denied", msg);
 		cJSON_Delete(req);
 		return;
 	}
@@ -359,6 +379,8 @@ static void on_accept(struct loop *loop, struct loop_fd *w, uint32_t events)
 {
 	struct stem *stem = w->ctx;
 	struct stem_conn *conn;
+	struct ucred cred;
+	socklen_t credlen = sizeof cred;
 	int fd;
 
 	(void)events;
@@ -373,6 +395,11 @@ static void on_accept(struct loop *loop, struct loop_fd *w, uint32_t events)
 		}
 		conn->stem = stem;
 		conn->fd = fd;
+		/* Unknown credentials count as a stranger's. */
+		conn->uid = (uid_t)-1;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+			       &credlen) == 0)
+			conn->uid = cred.uid;
 		/* A whole request frame fits; anything larger is refused. */
 		cell_buf_init(&conn->in, CELL_FRAME_HEADER + STEM_CONTROL_MAX);
 		cell_buf_init(&conn->out, 16u << 20);

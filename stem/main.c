@@ -26,7 +26,7 @@
 #endif
 
 static const char usage[] =
-	"usage: cell-stem [--daemon] [--ready-fd N] [-v]\n";
+	"usage: cell-stem [--allow-unconfined] [--daemon] [--ready-fd N] [-v]\n";
 
 static noreturn void fail(const char *fmt, const char *arg, int err)
 {
@@ -177,9 +177,17 @@ static void setup_signals(struct stem *stem)
 		fail("cannot watch signals%s", "", -errno);
 }
 
+/*
+ * run/ is 0711: cells, each its own uid, reach sockets in it by name
+ * through the sandbox's bind, but cannot list it. $CELL_HOME itself stays
+ * 0700 (the sandbox binds run/ through an fd the stem opened).
+ */
 static void make_dirs(struct stem *stem)
 {
-	static const char *const dirs[] = { "run", "logs" };
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} dirs[] = { { "run", 0711 }, { "logs", 0700 } };
 	char path[CELL_PATH_MAX];
 	unsigned i;
 	int err;
@@ -189,9 +197,12 @@ static void make_dirs(struct stem *stem)
 		fail("cannot create '%s'", stem->home.dir, err);
 	for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
 		err = cell_home_path(&stem->home, path, sizeof path, "%s",
-				     dirs[i]);
+				     dirs[i].name);
 		if (!err)
-			err = fs_mkdir_p(path, 0700);
+			err = fs_mkdir_p(path, dirs[i].mode);
+		/* A home made by an older stem has a 0700 run/. */
+		if (!err && chmod(path, dirs[i].mode) < 0)
+			err = -errno;
 		if (err)
 			fail("cannot create '%s'", path, err);
 	}
@@ -208,6 +219,31 @@ static void write_pid(struct stem *stem)
 		err = fs_write_atomic(path, buf, (size_t)n, 0644);
 	if (err)
 		fail("cannot write '%s'", path, err);
+}
+
+/*
+ * On a cgroup v2 host, a stem started in a cgroup of its own (systemd
+ * Delegate=yes) takes it over for its cells; elsewhere (cgroup v1, a
+ * shared root cgroup) the sandbox finds what it can per start.
+ */
+static void cgroups(struct stem *stem)
+{
+	char line[512];
+	int own = 0, err;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "0::/", 4) && line[4] != '\n' && line[4])
+			own = 1;
+	fclose(f);
+	if (!own || access("/sys/fs/cgroup/cgroup.subtree_control", F_OK) < 0)
+		return;
+	err = sandbox_cgroup2_delegate(stem->cgroup2_dir,
+				       sizeof stem->cgroup2_dir);
+	if (err)
+		stem->cgroup2_dir[0] = '\0';
 }
 
 static long rss_kib(void)
@@ -238,6 +274,7 @@ static void remove_files(struct stem *stem)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "allow-unconfined", no_argument, NULL, 'u' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "logger", required_argument, NULL, 'l' },
@@ -255,6 +292,9 @@ int main(int argc, char **argv)
 	stem.lock_fd = stem.ctl_fd = stem.sig_fd = -1;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'u':
+			stem.allow_unconfined = 1;
+			break;
 		case 'd':
 			daemon = 1;
 			break;
@@ -293,6 +333,11 @@ int main(int argc, char **argv)
 	if (n < 0 || (size_t)n >= sizeof stem.self - 1)
 		fail("cannot read '%s'", "/proc/self/exe", n < 0 ? -errno : 0);
 	stem.self[n] = '\0';
+	stem.uid = geteuid();
+	err = cell_home_path(&stem.home, stem.sock_path, sizeof stem.sock_path,
+			     "stem.sock");
+	if (err)
+		fail("cannot locate '%s'", "stem.sock", err);
 	stem.grace_ms = env_ms("CELL_STEM_GRACE_MS", 5000);
 	stem.backoff_base_ms = env_ms("CELL_STEM_BACKOFF_MS", 100);
 	make_dirs(&stem);
@@ -300,6 +345,7 @@ int main(int argc, char **argv)
 	if (daemon)
 		started = daemonize(&stem);
 	write_pid(&stem);
+	cgroups(&stem);
 	err = loop_init(&stem.loop);
 	if (err)
 		fail("cannot create the event loop%s", "", err);
@@ -315,8 +361,10 @@ int main(int argc, char **argv)
 		remove_files(&stem);
 		return 1;
 	}
-	stem_log(&stem, STEM_LOG_INFO, "stem %s started pid %d home %s rss %ld KiB",
-		 CELL_VERSION, (int)getpid(), stem.home.dir, rss_kib());
+	stem_log(&stem, STEM_LOG_INFO, "stem %s started pid %d home %s rss %ld KiB%s%s%s",
+		 CELL_VERSION, (int)getpid(), stem.home.dir, rss_kib(),
+		 stem.cgroup2_dir[0] ? " cgroup2 " : "", stem.cgroup2_dir,
+		 stem.allow_unconfined ? " (unconfined cells allowed)" : "");
 	tell_ready(ready);
 	tell_ready(started);
 	err = loop_run(&stem.loop);

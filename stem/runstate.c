@@ -43,6 +43,48 @@ static int write_replace(const char *path, const char *data, size_t len)
 	return err;
 }
 
+/* {"value": v, "by": "cgroup1"}, for a limit the spec sets. */
+static int add_limit(cJSON *limits, const char *key, double value,
+		     enum sandbox_by by)
+{
+	cJSON *o = cJSON_AddObjectToObject(limits, key);
+
+	if (!o || !cJSON_AddNumberToObject(o, "value", value) ||
+	    !cJSON_AddStringToObject(o, "by", sandbox_by_name(by)))
+		return -ENOMEM;
+	return 0;
+}
+
+int runstate_add_sandbox(const struct stem_cell *cell, cJSON *o)
+{
+	const struct sandbox_spec *s = &cell->spec;
+	const struct sandbox_report *r = &cell->report;
+	cJSON *lim;
+
+	if (!cell->manifest_loaded)
+		return 0;	/* nothing known yet (adopted, never started) */
+	if (!cJSON_AddBoolToObject(o, "sandbox", s->enabled) ||
+	    !cJSON_AddStringToObject(o, "net", !s->enabled || s->net_host ?
+				     "host" : "none") ||
+	    !cJSON_AddStringToObject(o, "confinement", r->applied) ||
+	    !cJSON_AddStringToObject(o, "unconfined", r->missing) ||
+	    !cJSON_AddNumberToObject(o, "uid", r->applied[0] ?
+				     (double)r->uid : -1) ||
+	    !(lim = cJSON_AddObjectToObject(o, "limits")))
+		return -ENOMEM;
+	/* "by" is what enforced it at the last start ("-" before one). */
+	if ((s->memory && add_limit(lim, "memory", (double)s->memory,
+				    r->memory_by) < 0) ||
+	    (s->pids && add_limit(lim, "pids", (double)s->pids,
+				  r->pids_by) < 0) ||
+	    (s->cpu_milli && add_limit(lim, "cpu", s->cpu_milli / 1000.0,
+				       r->cpu_by) < 0) ||
+	    (s->nofile && add_limit(lim, "nofile", (double)s->nofile,
+				    r->nofile_by) < 0))
+		return -ENOMEM;
+	return 0;
+}
+
 static cJSON *state_json(const struct stem_cell *cell)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -60,7 +102,8 @@ static cJSON *state_json(const struct stem_cell *cell)
 				     (double)cell->starttime) ||
 	    !cJSON_AddStringToObject(o, "restart",
 				     manifest_restart_name(cell->policy)) ||
-	    !cJSON_AddStringToObject(o, "cause", cell->cause)) {
+	    !cJSON_AddStringToObject(o, "cause", cell->cause) ||
+	    runstate_add_sandbox(cell, o) < 0) {
 		cJSON_Delete(o);
 		return NULL;
 	}

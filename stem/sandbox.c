@@ -76,32 +76,38 @@ uid_t sandbox_cell_uid(const char *name)
 
 /*
  * Puts args->fds in place: every source first moves above the highest
- * target (so no dup2 clobbers a source), then lands on its number. Every
- * other fd becomes close-on-exec; 0..2 default to /dev/null.
+ * target (so no dup2 clobbers a source), then lands on its number; the
+ * fds in keep (ours: the setup socket, the object) move above too, and
+ * are updated. Every other fd becomes close-on-exec; 0..2 default to
+ * /dev/null. System calls only (a vfork child runs it). Returns 0, or
+ * -errno with *step naming what failed.
  */
-static int child_fds(struct sandbox_child *c, int *sock)
+int sandbox_place_fds(const struct sandbox_spawn_args *a, int *const *keep,
+		      size_t nkeep, const char **step)
 {
-	const struct sandbox_spawn_args *a = c->args;
 	int tmp[SANDBOX_FDS_MAX], hi = 3, fd, used;
 	size_t i;
 
 	for (i = 0; i < a->n_fds; i++)
 		if (a->fds[i].to >= hi)
 			hi = a->fds[i].to + 1;
-	*sock = fcntl(*sock, F_DUPFD_CLOEXEC, hi);
-	c->exec_fd = fcntl(c->exec_fd, F_DUPFD_CLOEXEC, hi);
-	if (*sock < 0 || c->exec_fd < 0)
-		return sandbox_child_fail(c, -errno, "move fds");
+	*step = "move fds";
+	for (i = 0; i < nkeep; i++) {
+		*keep[i] = fcntl(*keep[i], F_DUPFD_CLOEXEC, hi);
+		if (*keep[i] < 0)
+			return -errno;
+	}
+	*step = "dup fd";
 	for (i = 0; i < a->n_fds; i++) {
 		tmp[i] = fcntl(a->fds[i].from, F_DUPFD_CLOEXEC, hi);
 		if (tmp[i] < 0)
-			return sandbox_child_fail(c, -errno, "fd %d",
-						  a->fds[i].from);
+			return -errno;
 	}
+	*step = "dup2 fd";
 	for (i = 0; i < a->n_fds; i++)
 		if (dup2(tmp[i], a->fds[i].to) < 0)
-			return sandbox_child_fail(c, -errno, "dup2 fd %d",
-						  a->fds[i].to);
+			return -errno;
+	*step = "open /dev/null";
 	for (fd = 0; fd < hi; fd++) {
 		for (used = 0, i = 0; i < a->n_fds && !used; i++)
 			used = a->fds[i].to == fd;
@@ -110,15 +116,10 @@ static int child_fds(struct sandbox_child *c, int *sock)
 		if (fd <= 2) {
 			int null = open("/dev/null", O_RDWR);
 
-			if (null < 0)
-				return sandbox_child_fail(c, -errno,
-							  "open /dev/null");
-			if (null != fd) {
-				if (dup2(null, fd) < 0)
-					return sandbox_child_fail(c, -errno,
-								  "dup2");
+			if (null < 0 || (null != fd && dup2(null, fd) < 0))
+				return -errno;
+			if (null != fd)
 				close(null);
-			}
 		} else {
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 		}
@@ -129,6 +130,15 @@ static int child_fds(struct sandbox_child *c, int *sock)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 	return 0;
+}
+
+static int child_fds(struct sandbox_child *c, int *sock)
+{
+	int *const keep[] = { sock, &c->exec_fd };
+	const char *step;
+	int rc = sandbox_place_fds(c->args, keep, 2, &step);
+
+	return rc ? sandbox_child_fail(c, rc, "%s", step) : 0;
 }
 
 /* envp with LISTEN_PID= set to our pid as the cell sees it (1 in a pid
@@ -192,7 +202,7 @@ static int child_confine(struct sandbox_child *c)
  * raw system call, because glibc's sigaction refuses its own internal
  * signals (32, 33), which a parent may also have ignored.
  */
-static void child_signals(void)
+void sandbox_child_signals(void)
 {
 	struct {
 		void (*handler)(int);
@@ -264,7 +274,7 @@ static void child_main(struct sandbox_child *c, int sock,
 
 	if (read(sock, &go, 1) != 1)
 		_exit(127);	/* the parent gave up on us */
-	child_signals();
+	sandbox_child_signals();
 	/* Its own session: no terminal signals of the stem's group. */
 	rc = setsid() < 0 ? sandbox_child_fail(c, -errno, "setsid") : 0;
 	if (!rc)
@@ -590,6 +600,14 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 			 args->path, cell_strerror(rc));
 		goto out;
 	}
+	/* Unconfined and unlimited: the parent has nothing to do between
+	 * fork and exec, so the cheaper vfork path does. */
+	if (!args->spec->enabled && !args->spec->memory &&
+	    !args->spec->pids && !args->spec->cpu_milli &&
+	    !args->spec->nofile) {
+		rc = sandbox_spawn_plain(args, c->exec_fd, pid_out, r);
+		goto out;
+	}
 	rc = sandbox_limits_prepare(args, r);
 	if (rc)
 		goto out;
@@ -647,6 +665,8 @@ out:
 const char *sandbox_describe_exit(const struct sandbox_report *report,
 				  int status, char *buf, size_t len)
 {
+	const char *abbrev;
+	char name[32];
 	int sig;
 
 	if (WIFEXITED(status)) {
@@ -659,19 +679,24 @@ const char *sandbox_describe_exit(const struct sandbox_report *report,
 			 (unsigned)status);
 		return buf;
 	}
+	/* The stem's wording (cell-stem(8)): "killed by signal SEGV". */
 	sig = WTERMSIG(status);
+	abbrev = sigabbrev_np(sig);
+	if (abbrev)
+		snprintf(name, sizeof name, "signal %s", abbrev);
+	else
+		snprintf(name, sizeof name, "signal %d", sig);
 	if (report && report->violation[0])
-		snprintf(buf, len, "killed by SIG%s (forbidden system call "
-			 "%s)", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
-			 report->violation);
+		snprintf(buf, len, "killed by %s (forbidden system call %s)",
+			 name, report->violation);
 	else if (sig == SIGSYS)
-		snprintf(buf, len, "killed by SIGSYS (forbidden system call)");
+		snprintf(buf, len, "killed by %s (forbidden system call)",
+			 name);
 	else if (sig == SIGKILL && report &&
 		 sandbox_limits_oom_killed(report))
-		snprintf(buf, len, "killed by SIGKILL (out of memory)");
+		snprintf(buf, len, "killed by %s (out of memory)", name);
 	else
-		snprintf(buf, len, "killed by SIG%s%s",
-			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+		snprintf(buf, len, "killed by %s%s", name,
 			 WCOREDUMP(status) ? " (core dumped)" : "");
 	return buf;
 }

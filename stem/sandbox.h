@@ -32,40 +32,12 @@
 
 #include <cjson/cJSON.h>
 
-#define SANDBOX_PATHS_MAX 16	/* extra read-only / writable paths */
-#define SANDBOX_SYSCALLS_MAX 64	/* extra syscalls */
-#define SANDBOX_FDS_MAX 8	/* fds passed to the cell */
-#define SANDBOX_UID_BASE 100000	/* cell uids: BASE + hash(name) % RANGE */
-#define SANDBOX_UID_RANGE 50000
-#define SANDBOX_MSG_MAX 256
-
-/* What the manifest's "sandbox" and "limits" sections ask for. */
-struct sandbox_spec {
-	int enabled;		/* 0 for "sandbox": false */
-	int net_host;		/* "net": "host" shares the host network */
-	char *read_only[SANDBOX_PATHS_MAX];	/* absolute, owned */
-	size_t n_read_only;
-	char *writable[SANDBOX_PATHS_MAX];	/* absolute, owned */
-	size_t n_writable;
-	char *syscalls[SANDBOX_SYSCALLS_MAX];	/* names, owned */
-	size_t n_syscalls;
-	unsigned long long memory;	/* bytes; 0: no limit */
-	unsigned long pids;	/* max tasks; 0: no limit */
-	unsigned long cpu_milli;	/* thousandths of a core; 0: none */
-	unsigned long nofile;	/* max open files; 0: inherited */
-	/* Seccomp programs compiled from the fields above, or NULL. */
-	struct sandbox_filters *compiled;
-};
+#include "sandbox_spec.h"
 
 /*
- * Fills out (zeroed first) from a parsed cell.json: its optional
- * "sandbox" (false, or an object with "net", "read_only", "writable",
- * "syscalls") and "limits" (object with "memory", "pids", "cpu",
- * "nofile") members. Unknown keys, wrong types, relative paths and
- * unknown syscall names are refused with a one-line message in err
- * ("limits.memory: expected a size like \"64M\", got \"lots\"").
- * Release out with sandbox_spec_release() in every case.
- * Returns 0, CELL_EJSON (message in err), -ENOMEM.
+ * sandbox_spec_parse() (dna/sandbox_spec.h), then sandbox_spec_compile()
+ * for an enabled spec. Release out with sandbox_spec_release() in every
+ * case. Returns 0, CELL_EJSON (message in err), -ENOMEM, -EINVAL.
  */
 int sandbox_spec_from_manifest(const cJSON *manifest, struct sandbox_spec *out,
 			       char *err, size_t errlen);
@@ -79,17 +51,6 @@ int sandbox_spec_from_manifest(const cJSON *manifest, struct sandbox_spec *out,
 int sandbox_spec_compile(struct sandbox_spec *spec);
 /* Frees what the spec owns; it is zeroed and reusable afterwards. */
 void sandbox_spec_release(struct sandbox_spec *spec);
-
-/*
- * Parses "64M", "512k", "1G", "1048576" (binary units, optional "B" or
- * "iB") into bytes. Returns 0 or -EINVAL (also for 0 and overflow).
- */
-int sandbox_parse_size(const char *s, unsigned long long *bytes);
-/*
- * Parses a CPU share: "50%" (of one core), "1.5" or "2" (cores) into
- * thousandths of a core. Returns 0 or -EINVAL.
- */
-int sandbox_parse_cpu(const char *s, unsigned long *milli);
 
 /* One fd handed to the cell: from (in the caller) becomes to (in the cell). */
 struct sandbox_fd {
@@ -173,9 +134,9 @@ int sandbox_spawn(const struct sandbox_spawn_args *args, pid_t *pid_out,
 
 /*
  * Describes how a reaped cell ended, from its wait status: "exited with
- * status 1", "killed by SIGSYS (forbidden system call)", "killed by
- * SIGKILL (forbidden system call keyctl)" (SANDBOX_NOTIFY), "killed by
- * SIGKILL (out of memory)" (checked in its memory cgroup, so call this
+ * status 1", "killed by signal SEGV", "killed by signal SYS (forbidden
+ * system call)", "killed by signal KILL (forbidden system call keyctl)"
+ * (SANDBOX_NOTIFY), "killed by signal KILL (out of memory)" (checked in its memory cgroup, so call this
  * before sandbox_cleanup()). report may be NULL. Returns buf.
  */
 const char *sandbox_describe_exit(const struct sandbox_report *report,

@@ -51,6 +51,23 @@ struct sandbox_child {
 	char msg[SANDBOX_MSG_MAX];
 };
 
+/*
+ * Child: puts args->fds in place, moving the fds in keep above them
+ * (updated in place); others close-on-exec, 0..2 /dev/null. System calls
+ * only. 0, or -errno with *step naming what failed.
+ */
+int sandbox_place_fds(const struct sandbox_spawn_args *a, int *const *keep,
+		      size_t nkeep, const char **step);
+/* Child: every signal to its default, none blocked (raw system calls). */
+void sandbox_child_signals(void);
+/*
+ * The unconfined, unlimited case: vfork + fexecve of exec_fd with the
+ * same fd and environment handling. Fills report->applied ("no sandbox")
+ * or report->error. 0 or -errno.
+ */
+int sandbox_spawn_plain(const struct sandbox_spawn_args *a, int exec_fd,
+			pid_t *pid_out, struct sandbox_report *report);
+
 /* Writes text to an existing file (proc, cgroupfs). 0 or -errno. */
 int sandbox_write_text(const char *path, const char *text);
 

@@ -268,6 +268,27 @@ out:
 	return rc;
 }
 
+int sandbox_spec_from_manifest(const cJSON *manifest, struct sandbox_spec *out,
+			       char *err, size_t errlen)
+{
+	int rc = sandbox_spec_parse(manifest, out, err, errlen);
+
+	if (rc || !out->enabled)
+		return rc;
+	rc = sandbox_spec_compile(out);
+	if (rc && err && errlen)
+		snprintf(err, errlen, "sandbox: cannot compile the seccomp "
+			 "filter: %s", strerror(-rc));
+	return rc;
+}
+
+void sandbox_spec_release(struct sandbox_spec *spec)
+{
+	sandbox_spec_clear(spec);
+	sandbox_spec_free_filters(spec);
+	memset(spec, 0, sizeof *spec);
+}
+
 int sandbox_spec_compile(struct sandbox_spec *spec)
 {
 	struct sandbox_filters *f = calloc(1, sizeof *f);

@@ -2,10 +2,11 @@
  * spawn.c - starting a cell (systemd socket activation: the listening
  * socket as fd 3, LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES) and its logger.
  *
- * A cell is started with vfork (the environment prepared beforehand, the
- * child making system calls only); its logger with fork, since it runs
- * our code. An exec failure travels back through a CLOEXEC pipe as an
- * errno; EOF on that pipe means the exec worked.
+ * Every cell starts through sandbox_spawn(), confined or not as its
+ * manifest's spec says: one path, which resets signals, makes a session,
+ * puts the fds in place, rewrites LISTEN_PID and reports a failure before
+ * exec (a sandbox step or the exec itself) as a message. The logger is
+ * forked, since it runs our code.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdnoreturn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,25 +31,12 @@ static void child_reset_signals(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
-static noreturn void child_fail(int err_wr)
-{
-	int e = errno;
-	ssize_t r;
-
-	if (err_wr >= 0)
-		r = write(err_wr, &e, sizeof e);
-	(void)r;
-	_exit(127);
-}
-
 /*
- * A cell's environment, built before vfork: the child shares our memory
- * until it execs, so it may not allocate; it only writes its own pid
- * into listen_pid.
+ * A cell's environment. LISTEN_PID= is left empty: sandbox_spawn() writes
+ * the pid the cell sees (1 in its own pid namespace).
  */
 struct cell_env {
 	char **envp;
-	char listen_pid[32];
 	char fdnames[24 + CELL_NAME_MAX];
 	char name[24 + CELL_NAME_MAX];
 	char home[24 + CELL_PATH_MAX];
@@ -89,14 +76,13 @@ static int env_build(struct cell_env *e, const struct stem *stem,
 	for (i = 0; i < n; i++)
 		if (!ours(environ[i]))
 			e->envp[j++] = environ[i];
-	snprintf(e->listen_pid, sizeof e->listen_pid, "LISTEN_PID=");
 	snprintf(e->fdnames, sizeof e->fdnames, "LISTEN_FDNAMES=%s",
 		 cell->name);
 	snprintf(e->name, sizeof e->name, "CELL_NAME=%s", cell->name);
 	snprintf(e->home, sizeof e->home, "CELL_HOME=%s", stem->home.dir);
 	snprintf(e->stem, sizeof e->stem, "CELL_STEM=%s", stem->self);
 	e->envp[j++] = "LISTEN_FDS=1";
-	e->envp[j++] = e->listen_pid;
+	e->envp[j++] = "LISTEN_PID=";
 	e->envp[j++] = e->fdnames;
 	e->envp[j++] = e->name;
 	e->envp[j++] = e->home;
@@ -110,55 +96,6 @@ static int env_build(struct cell_env *e, const struct stem *stem,
 	return 0;
 }
 
-/* Appends pid's decimal digits to s (no stdio: we are a vfork child). */
-static void put_pid(char *s, pid_t pid)
-{
-	char digits[16];
-	int n = 0;
-
-	while (*s)
-		s++;
-	do
-		digits[n++] = (char)('0' + pid % 10);
-	while ((pid /= 10) > 0);
-	while (n)
-		*s++ = digits[--n];
-	*s = '\0';
-}
-
-/* The vfork child: system calls only, then exec or _exit. */
-static noreturn void exec_cell(const struct stem_cell *cell,
-			       const char *path, struct cell_env *e,
-			       int err_wr)
-{
-	char *argv[2];
-	int null;
-
-	child_reset_signals();
-	setsid();
-	/* Keep the error pipe clear of the fds about to be placed. */
-	if (err_wr <= 3) {
-		err_wr = fcntl(err_wr, F_DUPFD_CLOEXEC, 4);
-		if (err_wr < 0)
-			child_fail(-1);
-	}
-	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(cell->log_wr, 1) < 0 ||
-	    dup2(cell->log_wr, 2) < 0)
-		child_fail(err_wr);
-	if (cell->listen_fd == 3) {
-		if (fcntl(3, F_SETFD, 0) < 0)
-			child_fail(err_wr);
-	} else if (dup2(cell->listen_fd, 3) < 0) {
-		child_fail(err_wr);
-	}
-	put_pid(e->listen_pid, getpid());
-	argv[0] = (char *)cell->name;
-	argv[1] = NULL;
-	execve(path, argv, e->envp);
-	child_fail(err_wr);
-}
-
 static int watch_child(struct stem_child *c, pid_t pid)
 {
 	c->pid = pid;
@@ -170,42 +107,49 @@ static int watch_child(struct stem_child *c, pid_t pid)
 
 int spawn_cell(struct stem *stem, struct stem_cell *cell, const char *path)
 {
+	struct sandbox_fd fds[] = {
+		{ cell->log_wr, 1 }, { cell->log_wr, 2 }, { cell->listen_fd, 3 },
+	};
+	struct sandbox_spawn_args args;
+	char *argv[2] = { cell->name, NULL };
 	struct cell_env env;
-	int ep[2], err;
 	pid_t pid;
+	int err;
 
 	err = env_build(&env, stem, cell);
+	if (err) {
+		snprintf(cell->report.error, sizeof cell->report.error,
+			 "environment: %s", cell_strerror(err));
+		return err;
+	}
+	memset(&args, 0, sizeof args);
+	args.path = path;
+	args.argv = argv;
+	args.envp = env.envp;
+	args.fds = fds;
+	args.n_fds = sizeof fds / sizeof fds[0];
+	args.name = cell->name;
+	args.cell_home = stem->home.dir;
+	args.stem_socket = stem->sock_path[0] ? stem->sock_path : NULL;
+	args.spec = &cell->spec;
+	/* The stem names the forbidden call in its log and the cause. */
+	args.flags = SANDBOX_NOTIFY;
+	args.cgroup2_dir = stem->cgroup2_dir[0] ? stem->cgroup2_dir : NULL;
+	err = sandbox_spawn(&args, &pid, &cell->report);
+	free(env.envp);
 	if (err)
 		return err;
-	if (pipe2(ep, O_CLOEXEC) < 0) {
-		err = -errno;
-		free(env.envp);
-		return err;
-	}
-	/* vfork: no copy of the stem's page tables on the cold start path. */
-	pid = vfork();
-	if (pid == 0)
-		exec_cell(cell, path, &env, ep[1]);
-	err = pid < 0 ? -errno : 0;
-	free(env.envp);
-	close(ep[1]);
-	if (err) {
-		close(ep[0]);
-		return err;
-	}
-	if (fcntl(ep[0], F_SETFL, O_NONBLOCK) < 0) {
-		/* Still correct, only the read may block briefly. */
-		stem_log(stem, STEM_LOG_ERROR, "cannot make a pipe non-blocking: %m");
-	}
-	cell->exec_rd = ep[0];
+	cell->report_live = 1;
 	err = watch_child(&cell->proc, pid);
 	if (err) {
 		/* Without a pidfd we could never see it exit: take it down. */
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		close(ep[0]);
-		cell->exec_rd = -1;
+		sandbox_cleanup(&cell->report);
+		cell->report_live = 0;
 		cell->proc.pid = 0;
+		snprintf(cell->report.error, sizeof cell->report.error,
+			 "pidfd_open: %s", cell_strerror(err));
 		return err;
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #include "dna.h"
 #include "fsm.h"
 #include "loop.h"
+#include "sandbox.h"
 
 #define STEM_CONTROL_MAX (64u << 10) /* largest control request */
 #define STEM_CONN_MAX 1024           /* control connections at once */
@@ -26,6 +27,7 @@
 #define STEM_MSG_MAX (STEM_CAUSE_MAX + 128) /* "cell 'NAME' ...: CAUSE" */
 #define STEM_FAILCONN_MAX 256        /* callers answered at once */
 #define STEM_START_MS 1000           /* dying sooner is failing to start */
+#define STEM_TAKEN_MAX 64            /* callers in flight answered per kill */
 
 struct stem;
 
@@ -48,8 +50,13 @@ struct stem_cell {
 	struct loop_timer logger_timer; /* forks the logger after the reply */
 	int listen_fd;               /* run/NAME.sock, -1 when not bound */
 	struct loop_fd listen_w;     /* watched while no process accepts */
-	int exec_rd;                 /* CLOEXEC pipe: EOF means exec worked */
-	struct loop_fd exec_w;
+	struct sandbox_spec spec;    /* hash's "sandbox" and "limits", compiled */
+	char spec_error[STEM_CAUSE_MAX]; /* why the manifest's spec is refused */
+	struct sandbox_report report; /* of the current process, until reaped */
+	int report_live;             /* report holds cgroups or a notify fd */
+	struct loop_fd notify_w;     /* report.notify_fd: a forbidden call */
+	int taken[STEM_TAKEN_MAX];   /* its callers in flight, taken at a kill */
+	int ntaken;
 	struct loop_timer timer;     /* backoff restart, or stop grace */
 	struct loop_timer persist;   /* writes run/NAME.json, coalesced */
 	pid_t pid_written;           /* what run/NAME.pid holds (0: none) */
@@ -85,6 +92,7 @@ struct stem_conn {
 	struct stem *stem;
 	struct stem_conn *next;
 	int fd;
+	uid_t uid;                   /* the peer's (SO_PEERCRED) */
 	struct loop_fd w;
 	struct cell_buf in;
 	struct cell_buf out;
@@ -122,6 +130,10 @@ struct stem {
 	uint64_t grace_ms;           /* SIGTERM -> SIGKILL */
 	uint64_t backoff_base_ms;
 	int shutting_down;
+	int allow_unconfined;        /* --allow-unconfined: "sandbox": false ok */
+	uid_t uid;                   /* ours: other peers are cells */
+	char sock_path[CELL_PATH_MAX]; /* stem.sock, bound into every cell */
+	char cgroup2_dir[512];       /* delegated cgroup v2 dir, or "" */
 };
 
 /* log.c: one line per event, "time level message", on stderr. */
@@ -130,7 +142,11 @@ void stem_log(const struct stem *stem, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* control.c */
-/* Binds and listens on stem.sock (0600). 0 or -errno. */
+/*
+ * Binds and listens on stem.sock (0666: cells germinate each other; a
+ * peer whose uid is not the stem's may only germinate and ask the
+ * version). 0 or -errno.
+ */
 int control_listen(struct stem *stem);
 /* A stop request waiting on cell is answered (the cell is stopped). */
 void control_stop_done(struct stem *stem, struct stem_cell *cell);
@@ -185,13 +201,23 @@ int supervise_adopt(struct stem *stem);
 void failfast_message(const struct stem_cell *cell, char *out, size_t size);
 /* Accepts every caller pending on the cell's socket, answers each. */
 void failfast_accept(struct stem_cell *cell);
+/*
+ * Before the stem kills the cell: copies of the connections it accepted
+ * (pidfd_getfd) into cell->taken. Returns how many.
+ */
+int failfast_take_conns(struct stem_cell *cell);
+/* After the reap, cause known: answers each taken caller (ERROR frame). */
+void failfast_answer_taken(struct stem_cell *cell);
+/* The kill did not happen: closes the copies. */
+void failfast_drop_taken(struct stem_cell *cell);
 void failfast_release(struct stem *stem);
 
 /* spawn.c */
 /*
- * Forks and execs the object at path as cell->name, with cell->listen_fd
- * as fd 3 and stdout/stderr on cell->log_wr. Sets cell->proc (pid,
- * pidfd) and cell->exec_rd. 0 or -errno.
+ * Starts the object at path as cell->name through sandbox_spawn(), confined
+ * by cell->spec, with cell->listen_fd as fd 3 and stdout/stderr on
+ * cell->log_wr; returns once it has exec'd. Sets cell->proc (pid, pidfd)
+ * and cell->report. On failure cell->report.error says why. 0 or -errno.
  */
 int spawn_cell(struct stem *stem, struct stem_cell *cell, const char *path);
 /* Makes the cell's log pipe if it has none. 0 or -errno. */
@@ -219,12 +245,19 @@ void verify_release(struct stem *stem);
  * rename; removed when there is no process). 0 or -errno.
  */
 int runstate_write(const struct stem *stem, struct stem_cell *cell);
+/*
+ * Adds what confines the cell to o: "sandbox" (bool), "net",
+ * "confinement" (what was applied), "unconfined" (what could not be),
+ * "uid", and "limits": {"memory": {"value", "by"}, "pids", "cpu",
+ * "nofile"} for each limit set. 0 or -ENOMEM.
+ */
+int runstate_add_sandbox(const struct stem_cell *cell, cJSON *o);
 /* Removes run/NAME.pid (the json stays, saying "stopped"). */
 void runstate_remove_pid(const struct stem *stem, const char *name);
 
 /* sock.c */
 /*
- * Binds and listens on a Unix socket at path (blocking, CLOEXEC, 0600),
+ * Binds and listens on a Unix socket at path (blocking, CLOEXEC, 0666),
  * first removing a stale file nobody listens on. Returns the fd,
  * -EADDRINUSE when a live process listens there, -ENAMETOOLONG, -errno.
  */

@@ -103,6 +103,7 @@ int supervise_transition(struct stem_cell *cell, enum fsm_event ev)
 }
 
 static void on_timer(struct loop *loop, struct loop_timer *t);
+static void on_notify(struct loop *loop, struct loop_fd *w, uint32_t ev);
 static void on_logger_timer(struct loop *loop, struct loop_timer *t);
 
 struct stem_cell *supervise_new_cell(struct stem *stem, const char *name)
@@ -119,10 +120,11 @@ struct stem_cell *supervise_new_cell(struct stem *stem, const char *name)
 	c->log_wr = -1;
 	c->log_rd = -1;
 	c->listen_fd = -1;
-	c->exec_rd = -1;
+	c->report.notify_fd = -1;
 	c->policy = MANIFEST_RESTART_ON_FAILURE;
 	c->since = time(NULL);
 	loop_fd_init(&c->listen_w, -1, on_listen, c);
+	loop_fd_init(&c->notify_w, -1, on_notify, c);
 	loop_timer_init(&c->timer, on_timer, c);
 	loop_timer_init(&c->persist, on_persist, c);
 	loop_timer_init(&c->logger_timer, on_logger_timer, c);
@@ -135,8 +137,37 @@ struct stem_cell *supervise_new_cell(struct stem *stem, const char *name)
 }
 
 /*
- * Reads refs/NAME and the manifest in its meta (restart, idle_exit).
- * A missing meta leaves the defaults. 0, CELL_ENODNA, CELL_ECORRUPT.
+ * The manifest's sandbox and limits, parsed and their seccomp filters
+ * compiled once per DNA hash (man may be NULL: the defaults). A spec
+ * the sandbox refuses is kept as cell->spec_error: the cell will not
+ * start rather than run less confined than it asked.
+ */
+static void load_spec(struct stem_cell *cell, const cJSON *man)
+{
+	cJSON *empty = NULL;
+	int err;
+
+	sandbox_spec_release(&cell->spec);
+	cell->spec_error[0] = '\0';
+	if (!man)
+		man = empty = cJSON_CreateObject();
+	err = man ? sandbox_spec_from_manifest(man, &cell->spec,
+					       cell->spec_error,
+					       sizeof cell->spec_error)
+		  : -ENOMEM;
+	cJSON_Delete(empty);
+	if (err && !cell->spec_error[0])
+		snprintf(cell->spec_error, sizeof cell->spec_error,
+			 "sandbox: %s", cell_strerror(err));
+	if (err)
+		stem_log(cell->stem, STEM_LOG_ERROR, "cell '%s': %s",
+			 cell->name, cell->spec_error);
+}
+
+/*
+ * Reads refs/NAME and the manifest in its meta (restart, idle_exit,
+ * sandbox, limits). A missing meta leaves the defaults. 0, CELL_ENODNA,
+ * CELL_ECORRUPT.
  */
 int supervise_load_dna(struct stem_cell *cell)
 {
@@ -162,9 +193,28 @@ int supervise_load_dna(struct stem_cell *cell)
 			stem_log(stem, STEM_LOG_ERROR,
 				 "cell '%s': cannot read meta of %s: %s",
 				 cell->name, cell->hash, cell_strerror(err));
+		load_spec(cell, NULL);
 		return 0;
 	}
 	man = cJSON_GetObjectItemCaseSensitive(meta, "manifest");
+	load_spec(cell, cJSON_IsObject(man) ? man : NULL);
+	v = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	if (!cell->spec_error[0] && cJSON_IsString(v) &&
+	    strcmp(v->valuestring, cell->name) &&
+	    (cJSON_GetObjectItemCaseSensitive(man, "sandbox") ||
+	     cJSON_GetObjectItemCaseSensitive(man, "limits"))) {
+		/*
+		 * Meta is per hash: the same bytes built as another cell
+		 * carry that cell's manifest. Its sandbox and limits are not
+		 * this cell's to run with (they may be looser).
+		 */
+		snprintf(cell->spec_error, sizeof cell->spec_error,
+			 "the DNA of '%s' was last built as cell '%.64s', whose "
+			 "sandbox and limits do not apply to it; rebuild it",
+			 cell->name, v->valuestring);
+		stem_log(stem, STEM_LOG_ERROR, "cell '%s': %s", cell->name,
+			 cell->spec_error);
+	}
 	v = cJSON_GetObjectItemCaseSensitive(man, "restart");
 	if (cJSON_IsString(v) &&
 	    restart_policy_parse(v->valuestring, &cell->policy) < 0)
@@ -254,49 +304,6 @@ static void close_child(struct stem *stem, struct stem_child *c)
 	c->pid = 0;
 }
 
-static void close_exec_pipe(struct stem_cell *cell)
-{
-	if (cell->exec_rd < 0)
-		return;
-	loop_fd_unwatch(&cell->stem->loop, &cell->exec_w);
-	close(cell->exec_rd);
-	cell->exec_rd = -1;
-}
-
-/* Reads the exec pipe: 1 exec done, 0 not yet, -errno exec failed. */
-static int read_exec_pipe(struct stem_cell *cell)
-{
-	int e;
-	ssize_t r;
-
-	if (cell->exec_rd < 0)
-		return 1;
-	r = read(cell->exec_rd, &e, sizeof e);
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return 0;
-	close_exec_pipe(cell);
-	if (r == (ssize_t)sizeof e && e > 0)
-		return -e;
-	return 1;
-}
-
-static void on_exec(struct loop *loop, struct loop_fd *w, uint32_t ev)
-{
-	struct stem_cell *cell = w->ctx;
-	int r;
-
-	(void)loop;
-	(void)ev;
-	r = read_exec_pipe(cell);
-	if (r < 0) {
-		snprintf(cell->cause, sizeof cell->cause, "exec: %s",
-			 strerror(-r));
-		return; /* the exit follows; on_exit ends it */
-	}
-	if (r == 1 && cell->state == FSM_STARTING)
-		supervise_transition(cell, FSM_EV_EXECED);
-}
-
 static void finish_stop(struct stem_cell *cell)
 {
 	struct stem *stem = cell->stem;
@@ -330,20 +337,60 @@ static void start_failed(struct stem_cell *cell)
 	watch_listen(cell);
 }
 
-static void describe_exit(const siginfo_t *si, char *out, size_t size)
+/* The wait status of a reaped child, rebuilt from its siginfo. */
+static int wait_status(const siginfo_t *si)
 {
-	const char *abbrev;
+	if (si->si_code == CLD_EXITED)
+		return (si->si_status & 0xff) << 8;
+	return (si->si_status & 0x7f) | (si->si_code == CLD_DUMPED ? 0x80 : 0);
+}
 
-	if (si->si_code == CLD_EXITED) {
-		snprintf(out, size, "exited with status %d", si->si_status);
+/* The process is gone: its cgroups and notify fd go too. */
+static void release_report(struct stem_cell *cell)
+{
+	int err;
+
+	loop_fd_unwatch(&cell->stem->loop, &cell->notify_w);
+	if (!cell->report_live)
+		return;
+	err = sandbox_cleanup(&cell->report);
+	if (err)
+		stem_log(cell->stem, STEM_LOG_ERROR,
+			 "cell '%s': cannot remove its cgroups: %s",
+			 cell->name, cell_strerror(err));
+	cell->report_live = 0;
+}
+
+/*
+ * A forbidden system call (SANDBOX_NOTIFY): the cell is killed here and
+ * the call named; the exit follows on the pidfd.
+ */
+static void on_notify(struct loop *loop, struct loop_fd *w, uint32_t ev)
+{
+	struct stem_cell *cell = w->ctx;
+	int r;
+
+	/*
+	 * Every notification is a forbidden call (the filter's default
+	 * action): take the callers in flight before the kill, so they get
+	 * the cause rather than end of file.
+	 */
+	if (ev & EPOLLIN && !cell->ntaken)
+		failfast_take_conns(cell);
+	r = sandbox_notify_handle(&cell->report, cell->proc.pid);
+	if (r == 1) {
+		stem_log(cell->stem, STEM_LOG_ERROR,
+			 "cell '%s' killed: forbidden system call %s",
+			 cell->name, cell->report.violation);
 		return;
 	}
-	abbrev = sigabbrev_np(si->si_status);
-	if (abbrev)
-		snprintf(out, size, "killed by signal %s%s", abbrev,
-			 si->si_code == CLD_DUMPED ? " (core dumped)" : "");
-	else
-		snprintf(out, size, "killed by signal %d", si->si_status);
+	/* Not killed (nothing was pending): keep no copy of its callers. */
+	if (!cell->report.violation[0])
+		failfast_drop_taken(cell);
+	/* Every task of the cell is gone (or the fd broke): the reap
+	 * follows; stop watching so a hangup does not spin the loop. */
+	if (r < 0 || ev & (EPOLLHUP | EPOLLERR))
+		loop_fd_unwatch(loop, w);
 }
 
 static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
@@ -354,7 +401,7 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 	uint64_t delay = 0, uptime;
 	enum fsm_event next;
 	siginfo_t si;
-	int exec_err, clean;
+	int clean;
 
 	(void)loop;
 	(void)ev;
@@ -366,28 +413,17 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 	} else if (si.si_pid == 0) {
 		return; /* spurious */
 	}
-	exec_err = read_exec_pipe(cell);
-	close_exec_pipe(cell);
+	/* Before the cleanup: an OOM kill is read in the memory cgroup. */
+	sandbox_describe_exit(cell->report_live ? &cell->report : NULL,
+			      wait_status(&si), why, sizeof why);
+	release_report(cell);
 	close_child(stem, &cell->proc);
 	cell->starttime = 0;
 	cell->adopted = 0;
 	uptime = supervise_now_ms() - cell->started_ms;
-	if (exec_err < 0 || (si.si_code == CLD_EXITED && si.si_status == 127 &&
-			     !strncmp(cell->cause, "exec: ", 6))) {
-		if (exec_err < 0)
-			snprintf(cell->cause, sizeof cell->cause, "exec: %s",
-				 strerror(-exec_err));
-		if (cell->state == FSM_STOPPING) {
-			supervise_transition(cell, FSM_EV_EXIT_IDLE);
-			finish_stop(cell);
-			return;
-		}
-		start_failed(cell);
-		return;
-	}
-	describe_exit(&si, why, sizeof why);
 	clean = si.si_code == CLD_EXITED && si.si_status == 0;
 	if (cell->state == FSM_STOPPING) {
+		failfast_drop_taken(cell);
 		supervise_transition(cell, FSM_EV_EXIT_IDLE);
 		finish_stop(cell);
 		return;
@@ -405,10 +441,13 @@ static void on_exit_cb(struct loop *loop, struct loop_fd *w, uint32_t ev)
 
 		failfast_message(cell, msg, sizeof msg);
 		stem_log(stem, STEM_LOG_ERROR, "%s", msg);
-		/* Callers queued behind a crash are answered now. */
+		/* Callers queued behind a crash are answered now, and
+		 * those in flight when the stem killed it. */
 		failfast_accept(cell);
+		failfast_answer_taken(cell);
 	} else {
 		stem_log(stem, STEM_LOG_INFO, "cell '%s' exited", cell->name);
+		failfast_drop_taken(cell);
 	}
 	supervise_transition(cell, next);
 	switch (cell->state) {
@@ -501,6 +540,23 @@ static void on_logger_timer(struct loop *loop, struct loop_timer *t)
 			 "cell '%s': cannot watch its logger", cell->name);
 }
 
+/*
+ * The cause of a failed spawn: the exec's own errno as before the
+ * sandbox ("exec: Exec format error"), any other step as "sandbox: STEP:
+ * cause" ("sandbox: mount /usr: Operation not permitted").
+ */
+static void spawn_cause(struct stem_cell *cell, int err)
+{
+	const char *msg = cell->report.error;
+
+	if (!strncmp(msg, "exec ", 5))
+		snprintf(cell->cause, sizeof cell->cause, "exec: %s",
+			 cell_strerror(err));
+	else
+		snprintf(cell->cause, sizeof cell->cause, "sandbox: %.240s",
+			 msg[0] ? msg : cell_strerror(err));
+}
+
 /* From stopped, backoff or failed: a new process on the kept socket. */
 static void start(struct stem_cell *cell)
 {
@@ -535,6 +591,19 @@ static void start(struct stem_cell *cell)
 		}
 		cell->listen_fd = err;
 	}
+	if (cell->spec_error[0]) {
+		snprintf(cell->cause, sizeof cell->cause, "manifest: %.240s",
+			 cell->spec_error);
+		start_failed(cell);
+		return;
+	}
+	if (!cell->spec.enabled && !stem->allow_unconfined) {
+		snprintf(cell->cause, sizeof cell->cause,
+			 "it asks for no sandbox; start the stem with "
+			 "--allow-unconfined");
+		start_failed(cell);
+		return;
+	}
 	err = dna_object_path(&stem->home, cell->hash, obj, sizeof obj);
 	if (!err)
 		err = verify_object(stem, obj, cell->hash);
@@ -547,21 +616,41 @@ static void start(struct stem_cell *cell)
 		return;
 	}
 	err = spawn_log_pipe(cell);
-	if (!err)
-		err = spawn_cell(stem, cell, obj);
-	if (!err)
-		err = supervise_watch_proc(cell);
 	if (err) {
-		snprintf(cell->cause, sizeof cell->cause, "spawn: %s",
+		snprintf(cell->cause, sizeof cell->cause, "log pipe: %s",
 			 cell_strerror(err));
-		if (cell->proc.pid)
-			sys_pidfd_send_signal(cell->proc.pidfd, SIGKILL);
 		start_failed(cell);
 		return;
 	}
-	loop_fd_init(&cell->exec_w, cell->exec_rd, on_exec, cell);
-	if (loop_fd_watch(&stem->loop, &cell->exec_w, EPOLLIN) < 0)
-		close_exec_pipe(cell); /* the exit still tells us everything */
+	err = spawn_cell(stem, cell, obj);
+	if (err) {
+		spawn_cause(cell, err);
+		start_failed(cell);
+		return;
+	}
+	err = supervise_watch_proc(cell);
+	if (err) {
+		/* The kill is reaped through the pidfd, watched or not. */
+		snprintf(cell->cause, sizeof cell->cause, "watch: %s",
+			 cell_strerror(err));
+		sys_pidfd_send_signal(cell->proc.pidfd, SIGKILL);
+		start_failed(cell);
+		return;
+	}
+	if (cell->report.notify_fd >= 0) {
+		loop_fd_init(&cell->notify_w, cell->report.notify_fd,
+			     on_notify, cell);
+		err = loop_fd_watch(&stem->loop, &cell->notify_w, EPOLLIN);
+		if (err)
+			stem_log(stem, STEM_LOG_ERROR, "cell '%s': cannot "
+				 "watch its seccomp notifications: %s",
+				 cell->name, cell_strerror(err));
+	}
+	/* sandbox_spawn() returns once the cell has exec'd. */
+	supervise_transition(cell, FSM_EV_EXECED);
+	if (cell->report.missing[0])
+		stem_log(stem, STEM_LOG_INFO, "cell '%s': sandbox: %s",
+			 cell->name, cell->report.missing);
 	cell->started_ms = supervise_now_ms();
 	if (cell->log_rd >= 0)
 		loop_timer_in(&stem->loop, &cell->logger_timer, 0);
@@ -694,7 +783,8 @@ int supervise_ps(struct stem *stem, cJSON *arr)
 		    !cJSON_AddNumberToObject(o, "restarts", c->restarts) ||
 		    !cJSON_AddNumberToObject(o, "since", (double)c->since) ||
 		    !cJSON_AddStringToObject(o, "hash", c->hash) ||
-		    !cJSON_AddStringToObject(o, "cause", c->cause))
+		    !cJSON_AddStringToObject(o, "cause", c->cause) ||
+		    runstate_add_sandbox(c, o) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -712,7 +802,18 @@ void supervise_release(struct stem *stem)
 		loop_timer_cancel(&stem->loop, &c->logger_timer);
 		if (c->log_rd >= 0)
 			close(c->log_rd);
-		close_exec_pipe(c);
+		loop_fd_unwatch(&stem->loop, &c->notify_w);
+		if (c->proc.pid) {
+			/* Still running (a second signal): leave its cgroups;
+			 * forbidden calls now fail with ENOSYS. */
+			if (c->report.notify_fd >= 0)
+				close(c->report.notify_fd);
+			c->report.notify_fd = -1;
+		} else if (c->report_live) {
+			sandbox_cleanup(&c->report);
+		}
+		sandbox_spec_release(&c->spec);
+		failfast_drop_taken(c);
 		close_child(stem, &c->proc);
 		close_child(stem, &c->logger);
 		if (c->listen_fd >= 0) {

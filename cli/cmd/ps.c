@@ -77,9 +77,79 @@ static void human_bytes(long long n, char *out, size_t size)
 		snprintf(out, size, "%.1fM", (double)n / (1024 * 1024));
 }
 
+/* "cg1" for "cgroup1": what enforces a limit, in a few letters. */
+static const char *short_by(const char *by)
+{
+	static const char *const names[][2] = {
+		{ "cgroup2", "cg2" }, { "cgroup1", "cg1" }, { "rlimit", "rl" },
+		{ "unenforced", "none!" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(by, names[i][0]))
+			return names[i][1];
+	return "-";
+}
+
+/* 64M, 1.5G, 512K: exact binary units where they fit. */
+static void limit_bytes(double n, char *out, size_t size)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (u < 3 && n >= 1024 && n / 1024 == (double)(long long)(n / 1024)) {
+		n /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(out, size, "%.0f", n);
+	else
+		snprintf(out, size, "%.0f%c", n, units[u]);
+}
+
+/* Appends " what:value/by" to out for a limit that is set. */
+static void add_limit(char *out, size_t size, const char *what,
+		      const struct runinfo_limit *l, const char *value)
+{
+	size_t len = strlen(out);
+
+	if (l->value <= 0 || len >= size)
+		return;
+	snprintf(out + len, size - len, " %s:%s/%s", what, value,
+		 short_by(l->by));
+}
+
+/*
+ * The SANDBOX column: "on", "off!" for "sandbox": false, then
+ * "net:host" if shared and each limit with its mechanism:
+ * "on mem:64M/cg1 pids:32/cg1 nofile:64/rl". "-" before the stem has
+ * read the cell's manifest.
+ */
+static void sandbox_text(const struct runinfo *info, char *out, size_t size)
+{
+	char v[32];
+
+	if (info->sandbox < 0) {
+		snprintf(out, size, "-");
+		return;
+	}
+	snprintf(out, size, "%s", info->sandbox ? "on" : "off!");
+	if (info->sandbox && !strcmp(info->net, "host"))
+		snprintf(out + strlen(out), size - strlen(out), " net:host");
+	limit_bytes(info->memory.value, v, sizeof v);
+	add_limit(out, size, "mem", &info->memory, v);
+	snprintf(v, sizeof v, "%.0f", info->pids.value);
+	add_limit(out, size, "pids", &info->pids, v);
+	snprintf(v, sizeof v, "%g", info->cpu.value);
+	add_limit(out, size, "cpu", &info->cpu, v);
+	snprintf(v, sizeof v, "%.0f", info->nofile.value);
+	add_limit(out, size, "nofile", &info->nofile, v);
+}
+
 static int print_line(void *ctx, const struct runinfo *info)
 {
-	char pid[16], up[32], rss[32], cpu[32];
+	char pid[16], up[32], rss[32], cpu[32], sandbox[160];
 	struct row r;
 
 	(void)ctx;
@@ -91,9 +161,48 @@ static int print_line(void *ctx, const struct runinfo *info)
 		snprintf(cpu, sizeof cpu, "-");
 	else
 		snprintf(cpu, sizeof cpu, "%.2fs", r.cpu);
-	printf("%-20s %-8s %-11s %-8s %-8u %-12.12s %-8s %s\n", info->name,
-	       pid, r.state, up, info->restarts,
-	       info->hash[0] ? info->hash : "-", rss, cpu);
+	sandbox_text(info, sandbox, sizeof sandbox);
+	printf("%-20s %-8s %-11s %-8s %-8u %-12.12s %-8s %-8s %s\n",
+	       info->name, pid, r.state, up, info->restarts,
+	       info->hash[0] ? info->hash : "-", rss, cpu, sandbox);
+	return 0;
+}
+
+static int add_json_limit(cJSON *limits, const char *key,
+			  const struct runinfo_limit *l)
+{
+	cJSON *o;
+
+	if (l->value <= 0)
+		return 0;
+	o = cJSON_AddObjectToObject(limits, key);
+	if (!o || !cJSON_AddNumberToObject(o, "value", l->value) ||
+	    !cJSON_AddStringToObject(o, "by", l->by[0] ? l->by : "-"))
+		return -1;
+	return 0;
+}
+
+/*
+ * "sandbox": true, false or null (unknown); "net"; "confinement" and
+ * "unconfined" (what was and was not applied at the last start);
+ * "limits": {"memory": {"value", "by"}, ...} for each limit set.
+ */
+static int add_json_sandbox(cJSON *o, const struct runinfo *info)
+{
+	cJSON *limits;
+
+	if (!(info->sandbox < 0 ? cJSON_AddNullToObject(o, "sandbox") :
+	      cJSON_AddBoolToObject(o, "sandbox", info->sandbox)) ||
+	    !cJSON_AddStringToObject(o, "net", info->net) ||
+	    !cJSON_AddStringToObject(o, "confinement", info->confinement) ||
+	    !cJSON_AddStringToObject(o, "unconfined", info->unconfined) ||
+	    !(limits = cJSON_AddObjectToObject(o, "limits")))
+		return -1;
+	if (add_json_limit(limits, "memory", &info->memory) < 0 ||
+	    add_json_limit(limits, "pids", &info->pids) < 0 ||
+	    add_json_limit(limits, "cpu", &info->cpu) < 0 ||
+	    add_json_limit(limits, "nofile", &info->nofile) < 0)
+		return -1;
 	return 0;
 }
 
@@ -112,7 +221,8 @@ static int add_json(void *ctx, const struct runinfo *info)
 	    !cJSON_AddStringToObject(o, "hash", info->hash) ||
 	    !cJSON_AddNumberToObject(o, "rss", (double)r.rss) ||
 	    !cJSON_AddNumberToObject(o, "cpu", r.cpu) ||
-	    !cJSON_AddStringToObject(o, "cause", info->cause))
+	    !cJSON_AddStringToObject(o, "cause", info->cause) ||
+	    add_json_sandbox(o, info) < 0)
 		return -1;
 	return 0;
 }
@@ -132,9 +242,9 @@ int cmd_ps(int argc, char **argv)
 		die_usage("see 'cell ps --help'", "cell ps takes no arguments");
 	cli_home(&home);
 	if (!json) {
-		printf("%-20s %-8s %-11s %-8s %-8s %-12s %-8s %s\n", "NAME",
-		       "PID", "STATE", "UPTIME", "RESTARTS", "DNA", "RSS",
-		       "CPU");
+		printf("%-20s %-8s %-11s %-8s %-8s %-12s %-8s %-8s %s\n",
+		       "NAME", "PID", "STATE", "UPTIME", "RESTARTS", "DNA",
+		       "RSS", "CPU", "SANDBOX");
 		err = runinfo_each(&home, print_line, NULL);
 		if (err)
 			die("cannot read '%s/run': %s", home.dir,

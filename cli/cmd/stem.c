@@ -7,19 +7,21 @@
 #include "options.h"
 #include "usage.h"
 
-static const char usage[] = "cell stem [--daemon] [-v]";
+static const char usage[] = "cell stem [--allow-unconfined] [--daemon] [-v]";
 
 int cmd_stem(int argc, char **argv)
 {
-	int daemon = 0, verbose = 0;
+	int daemon = 0, verbose = 0, unconfined = 0;
 	struct option opts[] = {
+		OPT_FLAG(0, "allow-unconfined", &unconfined,
+			 "start cells whose manifest says \"sandbox\": false"),
 		OPT_FLAG(0, "daemon", &daemon,
 			 "run in the background, logging to logs/stem.log"),
 		OPT_FLAG('v', "verbose", &verbose, "log every request"),
 		OPT_END(),
 	};
 	const char *stem = getenv("CELL_STEM");
-	char *args[4];
+	char *args[5];
 	int n = 0;
 
 	if (parse_options(argc, argv, opts, usage) > 0)
@@ -28,6 +30,8 @@ int cmd_stem(int argc, char **argv)
 	if (!stem || !*stem)
 		stem = "cell-stem";
 	args[n++] = "cell-stem";
+	if (unconfined)
+		args[n++] = "--allow-unconfined";
 	if (daemon)
 		args[n++] = "--daemon";
 	if (verbose)

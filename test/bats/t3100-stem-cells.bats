@@ -31,7 +31,10 @@ rawcall() {
 	germinate echo
 	pid=$(pid_of echo)
 	run bash -c "tr '\\0' '\\n' </proc/$pid/environ | grep -E '^(LISTEN_FDS|LISTEN_PID|LISTEN_FDNAMES|CELL_NAME|CELL_HOME|CELL_STEM)=' | sort"
-	assert_output "$(printf '%s\n' "CELL_HOME=$CELL_HOME" "CELL_NAME=echo" "CELL_STEM=$REPO/bin/cell-stem" "LISTEN_FDNAMES=echo" "LISTEN_FDS=1" "LISTEN_PID=$pid")"
+	assert_output "$(printf '%s\n' "CELL_HOME=$CELL_HOME" "CELL_NAME=echo" "CELL_STEM=$REPO/bin/cell-stem" "LISTEN_FDNAMES=echo" "LISTEN_FDS=1" "LISTEN_PID=1")"
+	# LISTEN_PID is the pid the cell sees: 1, in its own pid namespace.
+	run awk '/^NSpid:/ { print $NF }' "/proc/$pid/status"
+	assert_output 1
 }
 
 @test "germinating a running cell keeps its process" {

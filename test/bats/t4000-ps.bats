@@ -6,7 +6,7 @@ load runtime
 @test "ps with nothing run prints the header only" {
 	run cell ps
 	assert_success
-	assert_output --regexp '^NAME +PID +STATE +UPTIME +RESTARTS +DNA +RSS +CPU$'
+	assert_output --regexp '^NAME +PID +STATE +UPTIME +RESTARTS +DNA +RSS +CPU +SANDBOX$'
 }
 
 @test "ps shows a running cell with pid, state, restarts and short hash" {
@@ -17,7 +17,7 @@ load runtime
 	hash=$(cat "$CELL_HOME/dna/refs/echo")
 	run cell ps
 	assert_success
-	assert_line --index 1 --regexp "^echo +$(pid_of echo) +running +[0-9]+s +0 +${hash:0:12} +[0-9.]+[KM] +[0-9.]+s$"
+	assert_line --index 1 --regexp "^echo +$(pid_of echo) +running +[0-9]+s +0 +${hash:0:12} +[0-9.]+[KM] +[0-9.]+s +on$"
 }
 
 @test "ps --json gives the same as JSON" {

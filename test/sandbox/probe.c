@@ -11,6 +11,7 @@
  *   probe pids            the numeric entries of /proc
  *   probe tcp PORT        connect to 127.0.0.1:PORT
  *   probe unix PATH       connect to the Unix socket PATH
+ *   probe stem JSON       send JSON to $CELL_HOME/stem.sock, print the reply
  *   probe thread          start and join a thread (clone3 -> clone)
  *   probe ptrace|mount|keyctl|unshare|clonens
  *                         make that system call (the sandbox kills us);
@@ -26,7 +27,18 @@
  *
  * Output is one line per fact: "WHAT: ok" or "WHAT: <strerror>". Exit
  * status 0 when the attempt succeeded, 1 when it failed, 2 on bad usage.
+ *
+ * Started by a stem as a cell (LISTEN_FDS=1, no arguments), it is a
+ * hostile cell that does not use libcell: it speaks the frame protocol
+ * on fd 3 itself (5-byte header: u32 big-endian length, u8 type; then the
+ * payload) and answers each request "COMMAND [ARG]" with a DATA frame
+ * holding what the command printed and "exit N" (or "killed by signal
+ * N"). alloc runs in a child, so the memory limit's kill spares the
+ * server; a forbidden system call ends the whole cell.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* memfd_create, CLONE_NEWUSER */
+#endif
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -45,8 +57,18 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static int dispatch(const char *cmd, const char *arg, int serving);
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#ifdef PROBE_CELL
+/* Built as several cells: each its own bytes, so its own DNA and meta. */
+const char probe_cell[] = XSTR(PROBE_CELL);
+#endif
 
 static int result(const char *what, int ok)
 {
@@ -157,6 +179,40 @@ static int unix_connect(const char *path)
 					 sizeof sa) == 0);
 }
 
+static int read_full(int fd, void *buf, size_t len);
+static int write_frame(int fd, int type, const char *data, size_t len);
+
+/* One control request to the stem, as a cell that knows the protocol. */
+static int stem_request(const char *json)
+{
+	const char *home = getenv("CELL_HOME");
+	struct sockaddr_un sa;
+	unsigned char hdr[5];
+	char reply[4096];
+	size_t len;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return result("socket", 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/stem.sock",
+		 home ? home : "");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		return result("connect", 0);
+	if (write_frame(fd, 0, json, strlen(json)) < 0 ||
+	    read_full(fd, hdr, sizeof hdr) < 0)
+		return result("request", 0);
+	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+	      (size_t)hdr[2] << 8 | hdr[3];
+	if (len >= sizeof reply || read_full(fd, reply, len) < 0)
+		return result("reply", 0);
+	reply[len] = '\0';
+	printf("reply: %s\n", reply);
+	close(fd);
+	return 0;
+}
+
 static void *thread_main(void *arg)
 {
 	return arg;
@@ -176,7 +232,7 @@ static int thread(void)
 	return result("thread", ret != NULL);
 }
 
-static int alloc(const char *mib)
+static int alloc_here(const char *mib)
 {
 	size_t n = (size_t)atol(mib) << 20;
 	char *p = malloc(n);
@@ -187,6 +243,127 @@ static int alloc(const char *mib)
 	for (size_t i = 0; i < n; i += 4096)
 		p[i] = 1;
 	return result("alloc", 1);
+}
+
+/* In a child when serving: a memory-limit kill must spare the server. */
+static int alloc(const char *mib, int serving)
+{
+	int status;
+	pid_t pid;
+
+	if (!serving)
+		return alloc_here(mib);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return result("fork", 0);
+	if (pid == 0) {
+		alloc_here(mib);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return result("wait", 0);
+	if (WIFSIGNALED(status)) {
+		printf("alloc: killed by signal %d\n", WTERMSIG(status));
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- cell mode: the frame protocol on fd 3, by hand ---- */
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static int write_frame(int fd, int type, const char *data, size_t len)
+{
+	unsigned char hdr[5] = {
+		(unsigned char)(len >> 24), (unsigned char)(len >> 16),
+		(unsigned char)(len >> 8), (unsigned char)len,
+		(unsigned char)type,
+	};
+
+	if (write(fd, hdr, sizeof hdr) != (ssize_t)sizeof hdr)
+		return -1;
+	if (len && write(fd, data, len) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+/*
+ * Runs one request with stdout captured in a memfd; the reply is what it
+ * printed plus "exit N".
+ */
+static int answer(int conn, char *req)
+{
+	char out[8192], *arg;
+	int fd, saved, rc;
+	ssize_t n;
+	size_t len;
+
+	arg = strchr(req, ' ');
+	if (arg)
+		*arg++ = '\0';
+	fd = memfd_create("out", MFD_CLOEXEC);
+	saved = dup(1);
+	if (fd < 0 || saved < 0)
+		return write_frame(conn, 1, "probe: no memfd", 15);
+	fflush(stdout);
+	dup2(fd, 1);
+	rc = dispatch(req, arg, 1);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	n = pread(fd, out, sizeof out - 32, 0);
+	close(fd);
+	len = n > 0 ? (size_t)n : 0;
+	len += (size_t)snprintf(out + len, sizeof out - len, "exit %d\n", rc);
+	/* Also in the cell's log, like any cell's output. */
+	fwrite(out, 1, len, stdout);
+	return write_frame(conn, 0, out, len);
+}
+
+static int serve(void)
+{
+	static char req[4096];
+	unsigned char hdr[5];
+	int conn;
+
+	for (;;) {
+		conn = accept(3, NULL, NULL);
+		if (conn < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("probe: accept");
+			return 1;
+		}
+		while (read_full(conn, hdr, sizeof hdr) == 0) {
+			size_t len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+				     (size_t)hdr[2] << 8 | hdr[3];
+
+			if (hdr[4] != 0 || len >= sizeof req ||
+			    read_full(conn, req, len) < 0)
+				break;
+			req[len] = '\0';
+			if (answer(conn, req) < 0)
+				break;
+		}
+		close(conn);
+	}
 }
 
 static int forks(const char *count)
@@ -230,13 +407,19 @@ static int fdinfo(const char *which)
 
 int main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : "";
-	const char *arg = argc > 2 ? argv[2] : NULL;
-	struct rlimit rl;
+	const char *fds = getenv("LISTEN_FDS");
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 1 && fds && !strcmp(fds, "1"))
+		return serve();
+	return dispatch(argc > 1 ? argv[1] : "", argc > 2 ? argv[2] : NULL, 0);
+}
+
+static int dispatch(const char *cmd, const char *arg, int serving)
+{	struct rlimit rl;
 	char buf[4096];
 	ssize_t n;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(cmd, "status"))
 		return status();
 	if (!strcmp(cmd, "pids"))
@@ -284,7 +467,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "unshare"))
 		return result("unshare", syscall(SYS_unshare, 0) == 0);
 	if (!arg) {
-		fprintf(stderr, "usage: probe COMMAND [ARG]\n");
+		printf("usage: probe COMMAND [ARG]\n");
 		return 2;
 	}
 	if (!strcmp(cmd, "read"))
@@ -297,8 +480,10 @@ int main(int argc, char **argv)
 		return tcp(arg);
 	if (!strcmp(cmd, "unix"))
 		return unix_connect(arg);
+	if (!strcmp(cmd, "stem"))
+		return stem_request(arg);
 	if (!strcmp(cmd, "alloc"))
-		return alloc(arg);
+		return alloc(arg, serving);
 	if (!strcmp(cmd, "fork"))
 		return forks(arg);
 	if (!strcmp(cmd, "fd"))
@@ -307,6 +492,6 @@ int main(int argc, char **argv)
 		printf("%s=%s\n", arg, getenv(arg) ? getenv(arg) : "(unset)");
 		return 0;
 	}
-	fprintf(stderr, "probe: unknown command '%s'\n", cmd);
+	printf("probe: unknown command '%s'\n", cmd);
 	return 2;
 }

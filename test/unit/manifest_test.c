@@ -41,7 +41,7 @@ static void test_every_field(void)
 		" \"sources\": [\"main.c\", \"lib/util.c\"],\n"
 		" \"cflags\": [\"-DX=1\"], \"ldflags\": [\"-static\"],\n"
 		" \"libs\": [\"-lm\", \"-lz\"], \"restart\": \"always\",\n"
-		" \"idle_exit\": \"30s\", \"sandbox\": {\"net\": false},\n"
+		" \"idle_exit\": \"30s\", \"sandbox\": {\"net\": \"host\"},\n"
 		" \"limits\": {\"memory\": \"64M\"}}";
 
 	CHECK_INT(parse(&m, text), 0);
@@ -114,6 +114,20 @@ static void test_wrong_types_name_the_field(void)
 	CHECK_STR(cell_buf_str(&why),
 		  "x/cell.json: field 'sandbox' must be an object or false");
 	CHECK_INT(parse(&m, "{\"name\": \"x\", \"limits\": []}"), CELL_EJSON);
+	/* Inside the sections: the stem's own validator, one line. */
+	CHECK_INT(parse(&m, "{\"name\": \"x\", \"limits\": "
+			    "{\"memory\": \"lots\"}}"), CELL_EJSON);
+	CHECK_STR(cell_buf_str(&why), "x/cell.json: limits.memory: expected "
+		  "bytes or a size like \"64M\"");
+	CHECK_INT(parse(&m, "{\"name\": \"x\", \"sandbox\": "
+			    "{\"read_only\": [\"etc\"]}}"), CELL_EJSON);
+	CHECK_STR(cell_buf_str(&why), "x/cell.json: sandbox.read_only: 'etc' "
+		  "is not a clean absolute path outside /proc, /dev, /tmp "
+		  "and /usr");
+	CHECK_INT(parse(&m, "{\"name\": \"x\", \"sandbox\": "
+			    "{\"syscalls\": [\"nosuchcall\"]}}"), CELL_EJSON);
+	CHECK_STR(cell_buf_str(&why), "x/cell.json: sandbox.syscalls: unknown "
+		  "system call 'nosuchcall'");
 	CHECK_INT(parse(&m, "{\"name\": \"x\", \"idle_exit\": 30}"),
 		  CELL_EJSON);
 	CHECK_INT(parse(&m, "{\"name\": \"x\", \"build\": \"\", "

@@ -504,7 +504,7 @@ static void test_forbidden_syscalls(void)
 		run_probe(&r, &s, calls[i], NULL);
 		CHECK_STR(r.out, "");
 		CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGSYS);
-		CHECK_STR(r.exit, "killed by SIGSYS (forbidden system call)");
+		CHECK_STR(r.exit, "killed by signal SYS (forbidden system call)");
 	}
 	run_probe(&r, &s, "clone3", NULL);
 	CHECK_STR(r.out, "clone3: Function not implemented\n");
@@ -522,7 +522,7 @@ static void test_notify_names_the_call(void)
 	CHECK_INT(r.notified, 1);
 	CHECK_STR(r.out, "");
 	CHECK_STR(r.report.violation, "keyctl");
-	CHECK_STR(r.exit, "killed by SIGKILL (forbidden system call keyctl)");
+	CHECK_STR(r.exit, "killed by signal KILL (forbidden system call keyctl)");
 	CHECK_INT(r.report.notify_fd, -1);	/* closed by cleanup */
 	/* A well-behaved cell is not disturbed. */
 	run_in(&r, &s, SANDBOX_NOTIFY, probe, "pids", NULL, -1);
@@ -544,7 +544,7 @@ static void test_extra_syscall(void)
 	CHECK(WIFEXITED(r.status));
 	CHECK(!strncmp(r.out, "keyctl: ", 8));
 	run_probe(&r, &s, "ptrace", NULL);
-	CHECK_STR(r.exit, "killed by SIGSYS (forbidden system call)");
+	CHECK_STR(r.exit, "killed by signal SYS (forbidden system call)");
 	sandbox_spec_release(&s);
 	done(&r);
 }
@@ -704,7 +704,7 @@ static void test_memory_limit(void)
 	}
 	run_probe(&r, &s, "alloc", "512");
 	CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL);
-	CHECK_STR(r.exit, "killed by SIGKILL (out of memory)");
+	CHECK_STR(r.exit, "killed by signal KILL (out of memory)");
 	CHECK(r.cg_existed);
 	CHECK(r.report.memory_by == SANDBOX_BY_CGROUP1 ||
 	      r.report.memory_by == SANDBOX_BY_CGROUP2);
@@ -1069,9 +1069,9 @@ static void test_describe_exit(void)
 	CHECK_STR(sandbox_describe_exit(NULL, 3 << 8, buf, sizeof buf),
 		  "exited with status 3");
 	CHECK_STR(sandbox_describe_exit(NULL, SIGSEGV, buf, sizeof buf),
-		  "killed by SIGSEGV");
+		  "killed by signal SEGV");
 	CHECK_STR(sandbox_describe_exit(NULL, SIGKILL, buf, sizeof buf),
-		  "killed by SIGKILL");
+		  "killed by signal KILL");
 }
 
 int main(void)

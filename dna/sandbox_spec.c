@@ -1,7 +1,7 @@
 /*
  * sandbox_spec.c - the manifest's "sandbox" and "limits" sections, checked
  * field by field so that a typo is a clear error, never a silently wider
- * sandbox.
+ * sandbox. The one validator: `cell build` and the stem both call it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,7 +13,7 @@
 #include <seccomp.h>
 
 #include "cell.h"
-#include "sandbox_impl.h"
+#include "sandbox_spec.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -181,8 +181,6 @@ static int parse_sandbox(const cJSON *sb, struct sandbox_spec *out,
 		out->enabled = 0;
 		return 0;
 	}
-	if (cJSON_IsTrue(sb))
-		return 0;
 	if (!cJSON_IsObject(sb))
 		return fail(err, errlen,
 			    "sandbox: expected an object or false");
@@ -303,8 +301,8 @@ static int parse_limits(const cJSON *lim, struct sandbox_spec *out,
 	return 0;
 }
 
-int sandbox_spec_from_manifest(const cJSON *manifest, struct sandbox_spec *out,
-			       char *err, size_t errlen)
+int sandbox_spec_parse(const cJSON *manifest, struct sandbox_spec *out,
+		       char *err, size_t errlen)
 {
 	const cJSON *sb, *lim;
 	int rc;
@@ -322,21 +320,12 @@ int sandbox_spec_from_manifest(const cJSON *manifest, struct sandbox_spec *out,
 			return rc;
 	}
 	lim = cJSON_GetObjectItemCaseSensitive(manifest, "limits");
-	if (lim) {
-		rc = parse_limits(lim, out, err, errlen);
-		if (rc)
-			return rc;
-	}
-	if (!out->enabled)
-		return 0;
-	rc = sandbox_spec_compile(out);
-	if (rc)
-		fail(err, errlen, "sandbox: cannot compile the seccomp "
-		     "filter: %s", cell_strerror(rc));
-	return rc;
+	if (lim)
+		return parse_limits(lim, out, err, errlen);
+	return 0;
 }
 
-void sandbox_spec_release(struct sandbox_spec *spec)
+void sandbox_spec_clear(struct sandbox_spec *spec)
 {
 	size_t i;
 
@@ -346,6 +335,5 @@ void sandbox_spec_release(struct sandbox_spec *spec)
 		free(spec->writable[i]);
 	for (i = 0; i < spec->n_syscalls; i++)
 		free(spec->syscalls[i]);
-	sandbox_spec_free_filters(spec);
-	memset(spec, 0, sizeof *spec);
+	spec->n_read_only = spec->n_writable = spec->n_syscalls = 0;
 }

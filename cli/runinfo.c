@@ -117,6 +117,17 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* info for a cell whose state file could not be read (err says why). */
+static void runinfo_unknown(struct runinfo *info, const char *name, int err)
+{
+	memset(info, 0, sizeof *info);
+	info->sandbox = -1;
+	snprintf(info->name, sizeof info->name, "%s", name);
+	snprintf(info->state, sizeof info->state, "unknown");
+	snprintf(info->cause, sizeof info->cause,
+		 "cannot read run/%s.json: %s", name, cell_strerror(err));
+}
+
 int runinfo_each(const struct cell_home *home,
 		 int (*fn)(void *ctx, const struct runinfo *info), void *ctx)
 {
@@ -125,7 +136,7 @@ int runinfo_each(const struct cell_home *home,
 	struct runinfo info;
 	struct dirent *de;
 	DIR *d;
-	int r = 0;
+	int r = 0, err;
 
 	if (cell_home_path(home, dir, sizeof dir, "run"))
 		return -ENAMETOOLONG;
@@ -156,9 +167,16 @@ int runinfo_each(const struct cell_home *home,
 	if (!r)
 		qsort(names, n, sizeof *names, by_name);
 	for (i = 0; i < n; i++) {
-		if (!r && cell_name_valid(names[i]) &&
-		    runinfo_read(home, names[i], &info) == 0)
-			r = fn(ctx, &info);
+		if (!r && cell_name_valid(names[i])) {
+			err = runinfo_read(home, names[i], &info);
+			/* A damaged state file still names a cell: show it as
+			 * unknown, with the reason, rather than hide it. */
+			if (err && err != -ENOENT)
+				runinfo_unknown(&info, names[i], err);
+			/* ENOENT: removed since readdir, gone. */
+			if (err != -ENOENT)
+				r = fn(ctx, &info);
+		}
 		free(names[i]);
 	}
 	free(names);

@@ -39,7 +39,8 @@ int runinfo_read(const struct cell_home *home, const char *name,
 		 struct runinfo *info);
 /*
  * Calls fn for each run/NAME.json in name order; stops at fn's first
- * non-zero return and returns it. 0 or -errno.
+ * non-zero return and returns it. A file that cannot be read or parsed
+ * is passed as state "unknown" with the reason in cause. 0 or -errno.
  */
 int runinfo_each(const struct cell_home *home,
 		 int (*fn)(void *ctx, const struct runinfo *info), void *ctx);

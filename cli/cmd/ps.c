@@ -2,6 +2,7 @@
  * ps.c - `cell ps`: the cells of this home, from run/NAME.json and /proc
  * only, so it answers with the stem down.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ static void make_row(const struct runinfo *info, struct row *r)
 		r->state = "restarting";
 	else if (!strcmp(info->state, "failed"))
 		r->state = "failed";
+	else if (!strcmp(info->state, "unknown"))
+		r->state = "unknown"; /* unreadable state file: see cause */
 	else if (alive)
 		r->state = "running";
 	else
@@ -212,8 +215,13 @@ static int add_json(void *ctx, const struct runinfo *info)
 	struct row r;
 
 	make_row(info, &r);
-	if (!o || !cJSON_AddItemToArray(arr, o) ||
-	    !cJSON_AddStringToObject(o, "name", info->name) ||
+	if (!o)
+		return -ENOMEM;
+	if (!cJSON_AddItemToArray(arr, o)) {
+		cJSON_Delete(o);
+		return -ENOMEM;
+	}
+	if (!cJSON_AddStringToObject(o, "name", info->name) ||
 	    !cJSON_AddNumberToObject(o, "pid", r.pid) ||
 	    !cJSON_AddStringToObject(o, "state", r.state) ||
 	    !cJSON_AddNumberToObject(o, "uptime", (double)r.uptime) ||
@@ -223,7 +231,7 @@ static int add_json(void *ctx, const struct runinfo *info)
 	    !cJSON_AddNumberToObject(o, "cpu", r.cpu) ||
 	    !cJSON_AddStringToObject(o, "cause", info->cause) ||
 	    add_json_sandbox(o, info) < 0)
-		return -1;
+		return -ENOMEM;
 	return 0;
 }
 
@@ -252,8 +260,11 @@ int cmd_ps(int argc, char **argv)
 		return EXIT_OK;
 	}
 	arr = cJSON_CreateArray();
-	if (!arr || runinfo_each(&home, add_json, arr))
-		die("cannot list the cells of '%s'", home.dir);
+	if (!arr)
+		die("cannot list the cells: %s", cell_strerror(-ENOMEM));
+	err = runinfo_each(&home, add_json, arr);
+	if (err)
+		die("cannot read '%s/run': %s", home.dir, cell_strerror(err));
 	text = cJSON_Print(arr);
 	cJSON_Delete(arr);
 	if (!text)

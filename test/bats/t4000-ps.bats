@@ -65,6 +65,18 @@ load runtime
 	assert_line --index 2 --regexp '^slowfail +- +restarting +- +0 '
 }
 
+@test "ps shows a cell with a damaged state file as unknown, with the reason" {
+	mkdir -p "$CELL_HOME/run"
+	echo 'garbage{' >"$CELL_HOME/run/broken.json"
+	run cell ps
+	assert_success
+	assert_line --index 1 --regexp '^broken +- +unknown +- +0 '
+	run cell ps --json
+	assert_success
+	[ "$(jq -r '.[0].state' <<<"$output")" = unknown ]
+	[ "$(jq -r '.[0].cause' <<<"$output")" = "cannot read run/broken.json: malformed JSON" ]
+}
+
 @test "ps takes no arguments" {
 	run cell ps echo
 	assert_failure 2

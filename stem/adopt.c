@@ -2,8 +2,9 @@
  * adopt.c - a stem started after another was killed finds the cells that
  * still run (run/NAME.json: same pid and process start time) and adopts
  * them instead of starting duplicates: it watches each through a pidfd
- * and takes its listening socket back with pidfd_getfd(2). What is left
- * of cells that are gone (pid files) is cleared.
+ * and takes its listening socket back with pidfd_getfd(2), and takes
+ * over the cgroups the file records (removed when the cell exits). What
+ * is left of cells that are gone (pid files, empty cgroups) is cleared.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -42,18 +43,39 @@ static int take_socket(struct stem_cell *cell)
 	return fd;
 }
 
+/*
+ * The cgroups recorded for name, kept only where this stem would have
+ * made them (the file is in run/, which every cell can reach).
+ */
+static void recorded_cgroups(struct stem *stem, const char *name,
+			     const cJSON *st, struct sandbox_cgroups *cg)
+{
+	runstate_read_cgroups(st, cg);
+	if (sandbox_cgroups_adopt(name, stem->cgroup2_dir[0] ?
+				  stem->cgroup2_dir : NULL, cg) > 0)
+		stem_log(stem, STEM_LOG_ERROR, "cell '%s': ignoring cgroups "
+			 "recorded outside this stem's own", name);
+}
+
+static int any_cgroup(const struct sandbox_cgroups *cg)
+{
+	return cg->v2[0] || cg->v1_memory[0] || cg->v1_pids[0] ||
+	       cg->v1_cpu[0];
+}
+
 static void adopt_one(struct stem *stem, const char *name)
 {
 	struct cell_buf buf = CELL_BUF_INIT(64u << 10);
 	char path[CELL_PATH_MAX], hash[DNA_HASH_SIZE] = "";
 	const cJSON *v;
+	struct sandbox_cgroups cg;
 	struct stem_cell *cell;
 	struct proc_stat ps;
 	unsigned long long starttime = 0;
 	cJSON *st = NULL;
 	pid_t pid = 0;
 	time_t since = 0;
-	int pidfd;
+	int pidfd, err;
 
 	if (cell_home_path(&stem->home, path, sizeof path, "run/%s.json",
 			   name) || fs_read_file(path, &buf))
@@ -79,6 +101,7 @@ static void adopt_one(struct stem *stem, const char *name)
 	v = cJSON_GetObjectItemCaseSensitive(st, "hash");
 	if (cJSON_IsString(v) && dna_hash_valid(v->valuestring))
 		snprintf(hash, sizeof hash, "%s", v->valuestring);
+	recorded_cgroups(stem, name, st, &cg);
 	/* The pid alone may have been reused: its start time must match. */
 	if (pid > 0 && proc_stat_read(pid, &ps) == 0 && ps.state != 'Z' &&
 	    ps.starttime == starttime && (pidfd = sys_pidfd_open(pid)) >= 0) {
@@ -88,6 +111,9 @@ static void adopt_one(struct stem *stem, const char *name)
 		cell->proc.pid = pid;
 		cell->proc.pidfd = pidfd;
 		cell->adopted = 1;
+		/* Ours now: removed at its exit, as if we had started it. */
+		cell->report.cg = cg;
+		cell->report_live = any_cgroup(&cg);
 		cell->listen_fd = take_socket(cell);
 		supervise_transition(cell, FSM_EV_START);
 		supervise_transition(cell, FSM_EV_EXECED);
@@ -106,6 +132,13 @@ static void adopt_one(struct stem *stem, const char *name)
 	 * the next germinate (nobody listens on it). */
 	memcpy(cell->hash, hash, sizeof cell->hash);
 	runstate_remove_pid(stem, name);
+	/* Its cgroups, unless something still runs in them (then they stay
+	 * recorded, for the next stem). */
+	err = sandbox_cgroups_remove_idle(&cg);
+	if (err)
+		stem_log(stem, STEM_LOG_ERROR, "cell '%s': cannot remove its "
+			 "old cgroups: %s", name, cell_strerror(err));
+	cell->report.cg = cg;
 	loop_timer_in(&stem->loop, &cell->persist, 0);
 out:
 	cJSON_Delete(st);

@@ -85,6 +85,50 @@ int runstate_add_sandbox(const struct stem_cell *cell, cJSON *o)
 	return 0;
 }
 
+/* The keys of "cgroups" in run/NAME.json, in struct sandbox_cgroups order. */
+static const char *const cg_keys[] = { "v2", "memory", "pids", "cpu" };
+
+/*
+ * "cgroups": {"memory": "/sys/fs/cgroup/memory/.../cell-NAME-1a2b3c4d"},
+ * the groups the process has, so that a stem killed with SIGKILL leaves
+ * its successor what to adopt or remove. Omitted when there are none.
+ */
+static int add_cgroups(const struct sandbox_cgroups *cg, cJSON *o)
+{
+	const char *dir[] = { cg->v2, cg->v1_memory, cg->v1_pids,
+			      cg->v1_cpu };
+	cJSON *g = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof dir / sizeof dir[0]; i++) {
+		if (!dir[i][0])
+			continue;
+		if (!g && !(g = cJSON_AddObjectToObject(o, "cgroups")))
+			return -ENOMEM;
+		if (!cJSON_AddStringToObject(g, cg_keys[i], dir[i]))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void runstate_read_cgroups(const cJSON *st, struct sandbox_cgroups *cg)
+{
+	char *dir[] = { cg->v2, cg->v1_memory, cg->v1_pids, cg->v1_cpu };
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(st, "cgroups");
+	size_t i;
+
+	memset(cg, 0, sizeof *cg);
+	for (i = 0; i < sizeof dir / sizeof dir[0]; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(g, cg_keys[i]);
+
+		/* Too long to be ours: dropped, never truncated. */
+		if (cJSON_IsString(v) &&
+		    strlen(v->valuestring) < sizeof cg->v2)
+			memcpy(dir[i], v->valuestring,
+			       strlen(v->valuestring) + 1);
+	}
+}
+
 static cJSON *state_json(const struct stem_cell *cell)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -103,7 +147,8 @@ static cJSON *state_json(const struct stem_cell *cell)
 	    !cJSON_AddStringToObject(o, "restart",
 				     manifest_restart_name(cell->policy)) ||
 	    !cJSON_AddStringToObject(o, "cause", cell->cause) ||
-	    runstate_add_sandbox(cell, o) < 0) {
+	    runstate_add_sandbox(cell, o) < 0 ||
+	    add_cgroups(&cell->report.cg, o) < 0) {
 		cJSON_Delete(o);
 		return NULL;
 	}

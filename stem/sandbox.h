@@ -161,6 +161,24 @@ int sandbox_notify_handle(struct sandbox_report *report, pid_t pid);
 int sandbox_cleanup(struct sandbox_report *report);
 
 /*
+ * A restarted stem takes over the cgroups recorded for cell name (from
+ * run/NAME.json): keeps in cg only the dirs that are exactly where this
+ * stem makes that cell's groups (BASE/cell-NAME-XXXXXXXX under its own
+ * cgroup in the same hierarchy, BASE the delegated cgroup2_dir for v2 if
+ * not NULL) and are real cgroup directories; clears the others. Returns
+ * the number of entries cleared.
+ */
+int sandbox_cgroups_adopt(const char *name, const char *cgroup2_dir,
+			  struct sandbox_cgroups *cg);
+
+/*
+ * Removes the (validated) cgroups of a cell that no longer runs, killing
+ * nothing: a group that still has tasks stays, and so does its entry.
+ * Returns 0, -EBUSY (a group still has tasks), -errno.
+ */
+int sandbox_cgroups_remove_idle(struct sandbox_cgroups *cg);
+
+/*
  * For a stem started in a delegated cgroup v2 subtree (systemd
  * Delegate=yes): moves the calling process into the leaf DIR/stem of its
  * own cgroup DIR (cgroup v2 allows no processes in a group that hands

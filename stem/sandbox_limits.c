@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -514,4 +516,74 @@ int sandbox_cleanup(struct sandbox_report *r)
 	rc = rc ? rc : e;
 	e = remove_group(r->cg.v1_cpu, 0);
 	return rc ? rc : e;
+}
+
+/*
+ * Is dir exactly base/cell-NAME-XXXXXXXX (what make_group() makes for
+ * name), and a real cgroup directory? A path read back from run/NAME.json
+ * is used only then: the file is the stem's, but it lives in a directory
+ * cells can reach, so it is never followed blindly.
+ */
+static int group_valid(const char *base, const char *name, const char *dir)
+{
+	size_t blen = strlen(base), nlen = strlen(name);
+	const char *p;
+	struct statfs fs;
+	struct stat st;
+
+	if (!base[0] || strncmp(dir, base, blen) || dir[blen] != '/')
+		return 0;
+	p = dir + blen + 1;
+	if (strncmp(p, "cell-", 5) || strncmp(p + 5, name, nlen) ||
+	    p[5 + nlen] != '-')
+		return 0;
+	p += 6 + nlen;
+	if (strlen(p) != 8 || strspn(p, "0123456789abcdef") != 8)
+		return 0;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    statfs(dir, &fs) < 0)
+		return 0;
+	return fs.f_type == CGROUP_SUPER_MAGIC ||
+	       fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+int sandbox_cgroups_adopt(const char *name, const char *cgroup2_dir,
+			  struct sandbox_cgroups *cg)
+{
+	char *dir[] = { cg->v2, cg->v1_memory, cg->v1_pids, cg->v1_cpu };
+	const char *base[4];
+	struct hier h;
+	int dropped = 0;
+	size_t i;
+
+	find_hier(cgroup2_dir, &h);
+	base[0] = h.v2;
+	base[1] = h.memory;
+	base[2] = h.pids;
+	base[3] = h.cpu;
+	for (i = 0; i < sizeof dir / sizeof dir[0]; i++) {
+		if (!dir[i][0] || group_valid(base[i], name, dir[i]))
+			continue;
+		dir[i][0] = '\0';
+		dropped++;
+	}
+	return dropped;
+}
+
+int sandbox_cgroups_remove_idle(struct sandbox_cgroups *cg)
+{
+	char *dir[] = { cg->v2, cg->v1_memory, cg->v1_pids, cg->v1_cpu };
+	int rc = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof dir / sizeof dir[0]; i++) {
+		if (!dir[i][0])
+			continue;
+		/* The kernel refuses (EBUSY) while tasks are in it. */
+		if (rmdir(dir[i]) == 0 || errno == ENOENT)
+			dir[i][0] = '\0';
+		else if (!rc)
+			rc = -errno;
+	}
+	return rc;
 }

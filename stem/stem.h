@@ -252,6 +252,12 @@ int runstate_write(const struct stem *stem, struct stem_cell *cell);
  * "nofile"} for each limit set. 0 or -ENOMEM.
  */
 int runstate_add_sandbox(const struct stem_cell *cell, cJSON *o);
+/*
+ * The "cgroups" a run/NAME.json records, into cg (zeroed first); entries
+ * too long for cg are dropped. They are not checked: see
+ * sandbox_cgroups_adopt().
+ */
+void runstate_read_cgroups(const cJSON *st, struct sandbox_cgroups *cg);
 /* Removes run/NAME.pid (the json stays, saying "stopped"). */
 void runstate_remove_pid(const struct stem *stem, const char *name);
 

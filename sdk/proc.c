@@ -1,5 +1,6 @@
-/* proc.c - parse /proc/PID/stat. */
+/* proc.c - parse /proc/PID/stat and /proc/PID/status. */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,4 +38,33 @@ int proc_stat_read(pid_t pid, struct proc_stat *out)
 		   &out->rss_pages) != 5)
 		return -EPROTO;
 	return 0;
+}
+
+int proc_takes_signal(pid_t pid, int sig)
+{
+	char path[64], line[256];
+	uint64_t mask, caught = 0, blocked = 0;
+	int found = 0;
+	FILE *f;
+
+	if (sig < 1 || sig > 64)
+		return -EINVAL;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	/* "SigCgt:\t0000000000004a02": bit sig-1 is signal sig. */
+	while (found != 3 && fgets(line, sizeof line, f)) {
+		if (sscanf(line, "SigBlk: %" SCNx64, &mask) == 1) {
+			blocked = mask;
+			found |= 1;
+		} else if (sscanf(line, "SigCgt: %" SCNx64, &mask) == 1) {
+			caught = mask;
+			found |= 2;
+		}
+	}
+	fclose(f);
+	if (found != 3)
+		return -EPROTO;
+	return (int)((caught | blocked) >> (sig - 1) & 1);
 }

@@ -19,4 +19,15 @@ struct proc_stat {
 /* Reads /proc/PID/stat. 0, -ENOENT (no such process), -EPROTO, -errno. */
 int proc_stat_read(pid_t pid, struct proc_stat *out);
 
+/*
+ * Does the process take sig in: a handler installed (SigCgt in
+ * /proc/PID/status), or sig blocked (SigBlk: read through a signalfd or
+ * sigwait, as libcell does)? A signal it does not take in is fatal at
+ * once or ignored, and to the init of a pid namespace (every sandboxed
+ * cell) a SIGTERM it does not take in is ignored: nothing can drain.
+ * Returns 1 (taken in), 0 (not), -EINVAL (sig out of 1..64), -ENOENT (no
+ * such process), -EPROTO, -errno.
+ */
+int proc_takes_signal(pid_t pid, int sig);
+
 #endif

@@ -717,6 +717,7 @@ int supervise_stop(struct stem *stem, const char *name,
 		   struct stem_cell **out)
 {
 	struct stem_cell *cell;
+	int sig;
 
 	*out = NULL;
 	if (!cell_name_valid(name))
@@ -731,13 +732,24 @@ int supervise_stop(struct stem *stem, const char *name,
 	case FSM_STARTING:
 	case FSM_RUNNING:
 		supervise_transition(cell, FSM_EV_STOP);
-		stem_log(stem, STEM_LOG_INFO, "stopping cell '%s' pid %d",
-			 cell->name, (int)cell->proc.pid);
-		if (sys_pidfd_send_signal(cell->proc.pidfd, SIGTERM) < 0 &&
+		/*
+		 * A cell is the init of its pid namespace: a SIGTERM it
+		 * neither catches nor blocks (signalfd) is ignored, and
+		 * nothing would drain in the grace. Unsure (an error):
+		 * SIGTERM and the grace.
+		 */
+		sig = proc_takes_signal(cell->proc.pid, SIGTERM) == 0 ? SIGKILL :
+								   SIGTERM;
+		stem_log(stem, STEM_LOG_INFO, "stopping cell '%s' pid %d%s",
+			 cell->name, (int)cell->proc.pid, sig == SIGKILL ?
+			 ": SIGKILL (it does not handle SIGTERM)" : "");
+		if (sys_pidfd_send_signal(cell->proc.pidfd, sig) < 0 &&
 		    errno != ESRCH)
 			stem_log(stem, STEM_LOG_ERROR,
 				 "cannot signal cell '%s': %m", cell->name);
-		loop_timer_in(&stem->loop, &cell->timer, stem->grace_ms);
+		if (sig == SIGTERM)
+			loop_timer_in(&stem->loop, &cell->timer,
+				      stem->grace_ms);
 		return 1;
 	default:
 		loop_timer_cancel(&stem->loop, &cell->timer);

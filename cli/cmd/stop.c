@@ -1,6 +1,7 @@
 /*
  * stop.c - `cell stop NAME...|--all`: asks the stem to stop cells
- * (SIGTERM, SIGKILL after a grace period; socket and pid file removed).
+ * (SIGTERM, SIGKILL after a grace period, or SIGKILL at once to a cell
+ * that does not handle SIGTERM; socket and pid file removed).
  * With no stem running it signals the processes named by run/NAME.json
  * itself, after checking their start time so a reused pid is never hit.
  */
@@ -19,6 +20,7 @@
 #include "control.h"
 #include "fsutil.h"
 #include "options.h"
+#include "proc.h"
 #include "runinfo.h"
 #include "unixsock.h"
 #include "usage.h"
@@ -66,11 +68,15 @@ static long grace_ms(void)
 	return v && *v ? atol(v) : 5000;
 }
 
-/* SIGTERM, wait for the exit through a pidfd, SIGKILL after the grace. */
+/*
+ * SIGTERM, wait for the exit through a pidfd, SIGKILL after the grace;
+ * SIGKILL at once to a cell that neither catches nor blocks SIGTERM (the
+ * init of a pid namespace ignores it), as the stem does.
+ */
 static int signal_and_wait(const struct runinfo *info)
 {
 	struct pollfd p;
-	int pidfd, r;
+	int pidfd, r, sig;
 
 	/* Stopped, failed and backoff cells record pid 0: nothing runs. */
 	if (info->pid <= 0)
@@ -83,10 +89,11 @@ static int signal_and_wait(const struct runinfo *info)
 		close(pidfd);
 		return 0;
 	}
-	syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
+	sig = proc_takes_signal(info->pid, SIGTERM) == 0 ? SIGKILL : SIGTERM;
+	syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 	p.fd = pidfd;
 	p.events = POLLIN;
-	r = poll(&p, 1, (int)grace_ms());
+	r = poll(&p, 1, sig == SIGKILL ? -1 : (int)grace_ms());
 	if (r == 0) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		poll(&p, 1, -1);

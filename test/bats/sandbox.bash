@@ -48,7 +48,8 @@ sandbox_setup_file() {
 sandbox_setup() {
 	cell_setup
 	# The probe, pid 1 without a SIGTERM handler, is stopped by SIGKILL
-	# after the grace: keep teardown short.
+	# at once; a libcell cell that hangs would wait out the grace: keep
+	# teardown short.
 	export CELL_STEM_GRACE_MS=200
 	mkdir -p "$CELL_HOME"
 	cp -a "$BATS_FILE_TMPDIR/home/dna" "$CELL_HOME/"

@@ -35,21 +35,85 @@ teardown() {
 	assert_output "echo:inflight"
 }
 
-@test "a cell ignoring SIGTERM is killed after the grace period" {
-	cat >"$BATS_TEST_TMPDIR/stubborn.c" <<'C'
+# stubborn NAME MAIN-BODY: a cell without libcell that never exits by
+# itself; MAIN-BODY runs first (installs a handler, or not).
+stubborn() {
+	cat >"$BATS_TEST_TMPDIR/$1.c" <<C
 #include <signal.h>
 #include <unistd.h>
-int main(void) { signal(SIGTERM, SIG_IGN); for (;;) pause(); }
+static void on_term(int sig) { (void)sig; }
+int main(void) { (void)on_term; $2 for (;;) pause(); }
 C
-	cc -o "$BATS_TEST_TMPDIR/stubborn" "$BATS_TEST_TMPDIR/stubborn.c"
-	"$CELL_TEST" dna-put stubborn "$BATS_TEST_TMPDIR/stubborn" >/dev/null
-	CELL_STEM_GRACE_MS=100 start_stem
+	cc -o "$BATS_TEST_TMPDIR/$1" "$BATS_TEST_TMPDIR/$1.c"
+	"$CELL_TEST" dna-put "$1" "$BATS_TEST_TMPDIR/$1" >/dev/null
+}
+
+# Each of these stops takes the grace only if SIGTERM is sent first: a
+# grace of a minute under a timeout of 20 s fails them by timeout.
+
+@test "a cell that does not catch SIGTERM is stopped at once" {
+	stubborn stubborn ''
+	CELL_STEM_GRACE_MS=60000 start_stem
 	cell germinate stubborn
 	pid=$(pid_of stubborn)
-	run timeout 10 cell stop stubborn
+	run timeout 20 cell stop stubborn
 	assert_output "stubborn stopped"
 	! kill -0 "$pid" 2>/dev/null
-	grep -q "cell 'stubborn' did not stop in time: SIGKILL" "$CELL_HOME/logs/stem.log"
+	grep -q "stopping cell 'stubborn' pid $pid: SIGKILL (it does not handle SIGTERM)" \
+		"$CELL_HOME/logs/stem.log"
+}
+
+@test "a cell ignoring SIGTERM is stopped at once" {
+	stubborn deaf 'signal(SIGTERM, SIG_IGN);'
+	CELL_STEM_GRACE_MS=60000 start_stem
+	cell germinate deaf
+	pid=$(pid_of deaf)
+	run timeout 20 cell stop deaf
+	assert_output "deaf stopped"
+	! kill -0 "$pid" 2>/dev/null
+}
+
+@test "a cell catching SIGTERM without exiting is killed after the grace period" {
+	stubborn catcher 'signal(SIGTERM, on_term);'
+	CELL_STEM_GRACE_MS=100 start_stem
+	cell germinate catcher
+	pid=$(pid_of catcher)
+	# The handler is installed by the time /proc shows it.
+	wait_for grep -q '^SigCgt:.*[1-9a-f]' "/proc/$pid/status"
+	run timeout 10 cell stop catcher
+	assert_output "catcher stopped"
+	! kill -0 "$pid" 2>/dev/null
+	grep -q "cell 'catcher' did not stop in time: SIGKILL" "$CELL_HOME/logs/stem.log"
+	! grep -q "does not handle SIGTERM" "$CELL_HOME/logs/stem.log"
+}
+
+@test "with the stem down, a cell that does not catch SIGTERM is stopped at once" {
+	stubborn stubborn ''
+	start_stem
+	cell germinate stubborn
+	pid=$(pid_of stubborn)
+	stem=$(cat "$CELL_HOME/stem.pid")
+	kill -9 "$stem"
+	wait_gone "$stem"
+	CELL_STEM_GRACE_MS=60000 run timeout 20 cell stop stubborn
+	assert_output "stubborn stopped"
+	wait_gone "$pid"
+	run state_of stubborn
+	assert_output stopped
+}
+
+@test "with the stem down, a cell catching SIGTERM without exiting is killed after the grace" {
+	stubborn catcher 'signal(SIGTERM, on_term);'
+	start_stem
+	cell germinate catcher
+	pid=$(pid_of catcher)
+	wait_for grep -q '^SigCgt:.*[1-9a-f]' "/proc/$pid/status"
+	stem=$(cat "$CELL_HOME/stem.pid")
+	kill -9 "$stem"
+	wait_gone "$stem"
+	CELL_STEM_GRACE_MS=100 run timeout 10 cell stop catcher
+	assert_output "catcher stopped"
+	wait_gone "$pid"
 }
 
 @test "stop --all stops every cell" {

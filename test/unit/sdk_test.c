@@ -1,11 +1,13 @@
-/* sdk_test.c - libcell basics: names, buffers, home paths, frames. */
+/* sdk_test.c - libcell basics: names, buffers, home paths, frames, /proc. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "cell.h"
 #include "fsutil.h"
+#include "proc.h"
 #include "test.h"
 
 static void test_name_rule(void)
@@ -152,6 +154,40 @@ static void test_strerror_names_codes(void)
 	CHECK(strstr(cell_strerror(CELL_ENAME), CELL_NAME_RULE) != NULL);
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* A handler or a blocked signal counts; SIG_IGN and SIG_DFL do not. */
+static void test_proc_takes_signal(void)
+{
+	struct sigaction sa, old1, old2;
+	sigset_t set, oldset;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	CHECK_INT(sigaction(SIGUSR1, &sa, &old1), 0);
+	sa.sa_handler = SIG_IGN;
+	CHECK_INT(sigaction(SIGUSR2, &sa, &old2), 0);
+	CHECK_INT(proc_takes_signal(getpid(), SIGUSR1), 1);
+	CHECK_INT(proc_takes_signal(getpid(), SIGUSR2), 0);
+	CHECK_INT(proc_takes_signal(getpid(), SIGTERM), 0);
+	CHECK_INT(proc_takes_signal(getpid(), 0), -EINVAL);
+	CHECK_INT(proc_takes_signal(getpid(), 65), -EINVAL);
+	sigaction(SIGUSR1, &old1, NULL);
+	sigaction(SIGUSR2, &old2, NULL);
+	CHECK_INT(proc_takes_signal(getpid(), SIGUSR1), 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	CHECK_INT(sigprocmask(SIG_BLOCK, &set, &oldset), 0);
+	CHECK_INT(proc_takes_signal(getpid(), SIGTERM), 1);
+	CHECK_INT(sigprocmask(SIG_SETMASK, &oldset, NULL), 0);
+	CHECK_INT(proc_takes_signal(getpid(), SIGTERM), 0);
+	/* pid_max is at most 2^22: this pid never exists. */
+	CHECK_INT(proc_takes_signal(1 << 23, SIGTERM), -ENOENT);
+}
+
 int main(void)
 {
 	RUN(test_name_rule);
@@ -161,5 +197,6 @@ int main(void)
 	RUN(test_frame_roundtrip_and_truncation);
 	RUN(test_write_atomic_replaces);
 	RUN(test_strerror_names_codes);
+	RUN(test_proc_takes_signal);
 	return test_done();
 }

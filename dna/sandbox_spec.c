@@ -293,6 +293,11 @@ static int parse_limits(const cJSON *lim, struct sandbox_spec *out,
 				return fail(err, errlen, "limits.cpu: "
 					    "expected \"50%%\" or a number "
 					    "of cores like 1.5");
+			/* The kernel's smallest quota is 1 ms per 100 ms
+			 * period (cpu.max, cpu.cfs_quota_us). */
+			if (out->cpu_milli < SANDBOX_CPU_MIN_MILLI)
+				return fail(err, errlen, "limits.cpu: below "
+					    "the 1%% minimum");
 		} else {
 			return fail(err, errlen, "limits: unknown key '%s'",
 				    k);

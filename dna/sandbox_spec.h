@@ -46,6 +46,8 @@ int sandbox_parse_size(const char *s, unsigned long long *bytes);
  * thousandths of a core. Returns 0 or -EINVAL.
  */
 int sandbox_parse_cpu(const char *s, unsigned long *milli);
+/* The smallest CPU limit a manifest may ask for: 1% of a core. */
+#define SANDBOX_CPU_MIN_MILLI 10
 
 /*
  * Fills out (zeroed first) from a parsed cell.json: its optional

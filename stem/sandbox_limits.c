@@ -458,7 +458,7 @@ int sandbox_limits_oom_killed(const struct sandbox_report *r)
 	return p && strtoul(p + 9, NULL, 10) > 0;
 }
 
-/* Kills what is left in a v1 group (cgroup v1 has no cgroup.kill). */
+/* Kills what is left in a group without cgroup.kill (v1, old v2). */
 static void kill_procs(const char *dir)
 {
 	char buf[4096], *p, *end;
@@ -485,9 +485,8 @@ static int remove_group(char *dir, int v2)
 	if (!dir[0])
 		return 0;
 	for (tries = 0; tries < 50; tries++) {
-		if (v2)
-			write_file(dir, "cgroup.kill", "1");
-		else
+		/* cgroup.kill came with Linux 5.14: before, one by one. */
+		if (!v2 || write_file(dir, "cgroup.kill", "1") < 0)
 			kill_procs(dir);
 		if (rmdir(dir) == 0 || errno == ENOENT) {
 			dir[0] = '\0';

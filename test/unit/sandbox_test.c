@@ -143,6 +143,11 @@ static void test_spec_errors(void)
 	expect_error("{\"limits\":{\"cpu\":\"fast\"}}",
 		     "limits.cpu: expected \"50%\" or a number of cores like "
 		     "1.5");
+	expect_error("{\"limits\":{\"cpu\":0.005}}",
+		     "limits.cpu: below the 1% minimum");
+	expect_error("{\"limits\":{\"cpu\":\"0.5%\"}}",
+		     "limits.cpu: expected \"50%\" or a number of cores like "
+		     "1.5");
 	expect_error("{\"limits\":{\"cpu\":0}}",
 		     "limits.cpu: expected \"50%\" or a number of cores like "
 		     "1.5");

@@ -111,6 +111,7 @@ static void adopt_one(struct stem *stem, const char *name)
 		cell->proc.pid = pid;
 		cell->proc.pidfd = pidfd;
 		cell->adopted = 1;
+		runstate_read_report(st, &cell->report);
 		/* Ours now: removed at its exit, as if we had started it. */
 		cell->report.cg = cg;
 		cell->report_live = any_cgroup(&cg);

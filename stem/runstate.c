@@ -111,6 +111,52 @@ static int add_cgroups(const struct sandbox_cgroups *cg, cJSON *o)
 	return 0;
 }
 
+static enum sandbox_by by_from_name(const char *name)
+{
+	static const enum sandbox_by all[] = {
+		SANDBOX_BY_CGROUP2, SANDBOX_BY_CGROUP1, SANDBOX_BY_RLIMIT,
+		SANDBOX_BY_NOTHING,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (!strcmp(name, sandbox_by_name(all[i])))
+			return all[i];
+	return SANDBOX_BY_NONE;
+}
+
+static void read_text(const cJSON *st, const char *key, char *out,
+		      size_t size)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(st, key);
+
+	if (cJSON_IsString(v))
+		snprintf(out, size, "%s", v->valuestring);
+}
+
+void runstate_read_report(const cJSON *st, struct sandbox_report *r)
+{
+	static const char *const keys[] = { "memory", "pids", "cpu",
+					    "nofile" };
+	enum sandbox_by *by[] = { &r->memory_by, &r->pids_by, &r->cpu_by,
+				  &r->nofile_by };
+	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(st, "limits");
+	const cJSON *v;
+	size_t i;
+
+	read_text(st, "confinement", r->applied, sizeof r->applied);
+	read_text(st, "unconfined", r->missing, sizeof r->missing);
+	v = cJSON_GetObjectItemCaseSensitive(st, "uid");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0)
+		r->uid = (uid_t)v->valuedouble;
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		v = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(lim, keys[i]), "by");
+		if (cJSON_IsString(v))
+			*by[i] = by_from_name(v->valuestring);
+	}
+}
+
 void runstate_read_cgroups(const cJSON *st, struct sandbox_cgroups *cg)
 {
 	char *dir[] = { cg->v2, cg->v1_memory, cg->v1_pids, cg->v1_cpu };

@@ -258,6 +258,12 @@ int runstate_add_sandbox(const struct stem_cell *cell, cJSON *o);
  * sandbox_cgroups_adopt().
  */
 void runstate_read_cgroups(const cJSON *st, struct sandbox_cgroups *cg);
+/*
+ * What runstate_add_sandbox() wrote of an adopted cell's report, back
+ * into r: "confinement", "unconfined", "uid" and each limit's "by", so
+ * a stem restart does not change what `cell ps` says of a running cell.
+ */
+void runstate_read_report(const cJSON *st, struct sandbox_report *r);
 /* Removes run/NAME.pid (the json stays, saying "stopped"). */
 void runstate_remove_pid(const struct stem *stem, const char *name);
 

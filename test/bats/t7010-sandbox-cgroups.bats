@@ -98,3 +98,20 @@ cgroups_gone() {
 	grep -q "cell 'limited': ignoring cgroups recorded outside this stem's own" \
 		"$CELL_HOME/logs/stem.log"
 }
+
+@test "an adopted cell keeps its confinement and limits in ps" {
+	limited_cell
+	sel='.[] | select(.name == "limited") | [.confinement, .uid, .limits]'
+	before=$(cell ps --json | jq -c "$sel")
+	stem=$(cat "$CELL_HOME/stem.pid")
+	kill -9 "$stem"
+	wait_gone "$stem"
+	start_stem
+	grep -q "adopted cell 'limited' pid $pid" "$CELL_HOME/logs/stem.log"
+	run bash -c "cell ps --json | jq -c '$sel'"
+	assert_output "$before"
+	run jq -c '.limits.memory.by' "$CELL_HOME/run/limited.json"
+	refute_output '"-"'
+	cell stop limited
+	cgroups_gone
+}

@@ -48,29 +48,28 @@ C
 	"$CELL_TEST" dna-put "$1" "$BATS_TEST_TMPDIR/$1" >/dev/null
 }
 
-# Each of these stops takes the grace only if SIGTERM is sent first: a
-# grace of a minute under a timeout of 20 s fails them by timeout.
+# stopped_at_once NAME: the stem stops NAME without waiting for the grace.
+# A stop takes the grace only if SIGTERM is sent first: a grace of a
+# minute under a timeout of 20 s fails it by timeout.
+stopped_at_once() {
+	CELL_STEM_GRACE_MS=60000 start_stem
+	cell germinate "$1"
+	pid=$(pid_of "$1")
+	run timeout 20 cell stop "$1"
+	assert_output "$1 stopped"
+	! kill -0 "$pid" 2>/dev/null
+	grep -q "stopping cell '$1' pid $pid: SIGKILL (it does not handle SIGTERM)" \
+		"$CELL_HOME/logs/stem.log"
+}
 
 @test "a cell that does not catch SIGTERM is stopped at once" {
 	stubborn stubborn ''
-	CELL_STEM_GRACE_MS=60000 start_stem
-	cell germinate stubborn
-	pid=$(pid_of stubborn)
-	run timeout 20 cell stop stubborn
-	assert_output "stubborn stopped"
-	! kill -0 "$pid" 2>/dev/null
-	grep -q "stopping cell 'stubborn' pid $pid: SIGKILL (it does not handle SIGTERM)" \
-		"$CELL_HOME/logs/stem.log"
+	stopped_at_once stubborn
 }
 
 @test "a cell ignoring SIGTERM is stopped at once" {
 	stubborn deaf 'signal(SIGTERM, SIG_IGN);'
-	CELL_STEM_GRACE_MS=60000 start_stem
-	cell germinate deaf
-	pid=$(pid_of deaf)
-	run timeout 20 cell stop deaf
-	assert_output "deaf stopped"
-	! kill -0 "$pid" 2>/dev/null
+	stopped_at_once deaf
 }
 
 @test "a cell catching SIGTERM without exiting is killed after the grace period" {
@@ -87,14 +86,19 @@ C
 	! grep -q "does not handle SIGTERM" "$CELL_HOME/logs/stem.log"
 }
 
-@test "with the stem down, a cell that does not catch SIGTERM is stopped at once" {
-	stubborn stubborn ''
+# without_stem NAME: NAME runs (pid in $pid), its stem was killed.
+without_stem() {
 	start_stem
-	cell germinate stubborn
-	pid=$(pid_of stubborn)
+	cell germinate "$1"
+	pid=$(pid_of "$1")
 	stem=$(cat "$CELL_HOME/stem.pid")
 	kill -9 "$stem"
 	wait_gone "$stem"
+}
+
+@test "with the stem down, a cell that does not catch SIGTERM is stopped at once" {
+	stubborn stubborn ''
+	without_stem stubborn
 	CELL_STEM_GRACE_MS=60000 run timeout 20 cell stop stubborn
 	assert_output "stubborn stopped"
 	wait_gone "$pid"
@@ -104,13 +108,8 @@ C
 
 @test "with the stem down, a cell catching SIGTERM without exiting is killed after the grace" {
 	stubborn catcher 'signal(SIGTERM, on_term);'
-	start_stem
-	cell germinate catcher
-	pid=$(pid_of catcher)
+	without_stem catcher
 	wait_for grep -q '^SigCgt:.*[1-9a-f]' "/proc/$pid/status"
-	stem=$(cat "$CELL_HOME/stem.pid")
-	kill -9 "$stem"
-	wait_gone "$stem"
 	CELL_STEM_GRACE_MS=100 run timeout 10 cell stop catcher
 	assert_output "catcher stopped"
 	wait_gone "$pid"

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "stem.h"
 
 #define LOGGER_LINE_MAX 4096 /* a longer line is split */
@@ -39,22 +40,6 @@ static int logger_open(struct logger *lg)
 	if (lg->fd < 0)
 		return -errno;
 	lg->size = fstat(lg->fd, &st) == 0 ? st.st_size : 0;
-	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
 	return 0;
 }
 
@@ -83,7 +68,7 @@ static int logger_line(struct logger *lg, const char *line, size_t len)
 		if (err)
 			return err;
 	}
-	err = write_all(lg->fd, out, n);
+	err = fs_write_all(lg->fd, out, n);
 	if (!err)
 		lg->size += (off_t)n;
 	return err;

@@ -178,11 +178,51 @@ static void setup_signals(struct stem *stem)
 }
 
 /*
+ * stem.sock and run/<name>.sock are 0666 and run/ is 0711: only a home
+ * that is a real directory, ours and 0700 keeps other users from them.
+ * A home another uid owns, or a symlink, we refuse: tightening it would
+ * not make it ours. A looser mode on our own home (a umask, a hand-made
+ * mkdir -p) we fix rather than refuse: the home is the stem's own and
+ * nothing else should have access to it, so 0700 is always right.
+ * Returns the mode it replaced, or 0, for a log line once the log is
+ * set up (not on the stderr of whoever started us).
+ */
+static mode_t check_home(struct stem *stem)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(stem->home.dir, &st) < 0)
+		fail("cannot stat '%s'", stem->home.dir, -errno);
+	if (S_ISLNK(st.st_mode))
+		fail("refusing home '%s': it is a symlink", stem->home.dir, 0);
+	if (!S_ISDIR(st.st_mode))
+		fail("refusing home '%s': not a directory", stem->home.dir, 0);
+	fd = open(stem->home.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		  O_CLOEXEC);
+	if (fd < 0)
+		fail("cannot open '%s'", stem->home.dir, -errno);
+	/* Judge what we opened, not what the path named a moment ago. */
+	if (fstat(fd, &st) < 0)
+		fail("cannot stat '%s'", stem->home.dir, -errno);
+	if (st.st_uid != stem->uid) {
+		fprintf(stderr, "cell-stem: refusing home '%s': owned by uid %u, "
+			"not %u\n", stem->home.dir, (unsigned)st.st_uid,
+			(unsigned)stem->uid);
+		exit(1);
+	}
+	if ((st.st_mode & 077) && fchmod(fd, 0700) < 0)
+		fail("cannot chmod '%s'", stem->home.dir, -errno);
+	close(fd);
+	return st.st_mode & 077 ? st.st_mode & 07777 : 0;
+}
+
+/*
  * run/ is 0711: cells, each its own uid, reach sockets in it by name
  * through the sandbox's bind, but cannot list it. $CELL_HOME itself stays
  * 0700 (the sandbox binds run/ through an fd the stem opened).
  */
-static void make_dirs(struct stem *stem)
+static mode_t make_dirs(struct stem *stem)
 {
 	static const struct {
 		const char *name;
@@ -190,11 +230,13 @@ static void make_dirs(struct stem *stem)
 	} dirs[] = { { "run", 0711 }, { "logs", 0700 } };
 	char path[CELL_PATH_MAX];
 	unsigned i;
+	mode_t old;
 	int err;
 
 	err = cell_home_create(&stem->home);
 	if (err)
 		fail("cannot create '%s'", stem->home.dir, err);
+	old = check_home(stem);
 	for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
 		err = cell_home_path(&stem->home, path, sizeof path, "%s",
 				     dirs[i].name);
@@ -206,6 +248,7 @@ static void make_dirs(struct stem *stem)
 		if (err)
 			fail("cannot create '%s'", path, err);
 	}
+	return old;
 }
 
 static void write_pid(struct stem *stem)
@@ -284,6 +327,7 @@ int main(int argc, char **argv)
 	};
 	struct stem stem;
 	const char *logger = NULL;
+	mode_t old_mode;
 	int c, daemon = 0, ready = -1, started = -1, err;
 	ssize_t n;
 	char *end;
@@ -340,11 +384,14 @@ int main(int argc, char **argv)
 		fail("cannot locate '%s'", "stem.sock", err);
 	stem.grace_ms = env_ms("CELL_STEM_GRACE_MS", 5000);
 	stem.backoff_base_ms = env_ms("CELL_STEM_BACKOFF_MS", 100);
-	make_dirs(&stem);
+	old_mode = make_dirs(&stem);
 	take_lock(&stem);
 	if (daemon)
 		started = daemonize(&stem);
 	write_pid(&stem);
+	if (old_mode)
+		stem_log(&stem, STEM_LOG_INFO, "home %s had mode %03o; set to 0700",
+			 stem.home.dir, (unsigned)old_mode);
 	cgroups(&stem);
 	err = loop_init(&stem.loop);
 	if (err)

@@ -99,3 +99,31 @@ load runtime
 	run cell stem extra
 	assert_failure 2
 }
+
+@test "a home made 0755 is set to 0700 when the stem starts" {
+	mkdir -m 0755 "$CELL_HOME"
+	start_stem
+	run stat -c %a "$CELL_HOME"
+	assert_output "700"
+	run grep -c "info home $CELL_HOME had mode 755; set to 0700\$" "$CELL_HOME/logs/stem.log"
+	assert_output 1
+}
+
+@test "a home that is a symlink is refused" {
+	mkdir -m 0700 "$BATS_TEST_TMPDIR/real"
+	ln -s "$BATS_TEST_TMPDIR/real" "$CELL_HOME"
+	run cell-stem 3>&-
+	assert_failure 1
+	assert_output "cell-stem: refusing home '$CELL_HOME': it is a symlink"
+	[ ! -e "$BATS_TEST_TMPDIR/real/stem.sock" ]
+}
+
+@test "a home owned by another uid is refused" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to chown"
+	mkdir -m 0700 "$CELL_HOME"
+	chown 4242 "$CELL_HOME"
+	run cell-stem 3>&-
+	assert_failure 1
+	assert_output "cell-stem: refusing home '$CELL_HOME': owned by uid 4242, not 0"
+	[ ! -e "$CELL_HOME/stem.sock" ]
+}

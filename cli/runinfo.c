@@ -65,7 +65,7 @@ int runinfo_read(const struct cell_home *home, const char *name,
 		return CELL_ENAME;
 	err = cell_home_path(home, path, sizeof path, "run/%s.json", name);
 	if (!err)
-		err = fs_read_file(path, &buf);
+		err = fs_read_regular(path, &buf);
 	if (err) {
 		cell_buf_release(&buf);
 		return err;

@@ -60,8 +60,13 @@ int fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len,
-		    mode_t mode)
+/*
+ * The one temp-file-and-rename mechanism. mkostemp makes a unique name
+ * with O_EXCL, so nothing planted in the directory (a symlink at a
+ * guessable name) is ever opened or followed.
+ */
+static int write_replace(const char *path, const void *data, size_t len,
+			 mode_t mode, int durable)
 {
 	char tmp[CELL_PATH_MAX];
 	int fd, err;
@@ -75,7 +80,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len,
 	err = fs_write_all(fd, data, len);
 	if (!err && fchmod(fd, mode) < 0)
 		err = -errno;
-	if (!err && fsync(fd) < 0)
+	if (!err && durable && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && !err)
 		err = -errno;
@@ -85,7 +90,19 @@ int fs_write_atomic(const char *path, const void *data, size_t len,
 		unlink(tmp);
 		return err;
 	}
-	return fs_fsync_parent(path);
+	return durable ? fs_fsync_parent(path) : 0;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len,
+		    mode_t mode)
+{
+	return write_replace(path, data, len, mode, 1);
+}
+
+int fs_write_replace(const char *path, const void *data, size_t len,
+		     mode_t mode)
+{
+	return write_replace(path, data, len, mode, 0);
 }
 
 int fs_mkdir_p(const char *path, mode_t mode)
@@ -118,16 +135,23 @@ int fs_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-int fs_read_file(const char *path, struct cell_buf *out)
+static int read_file(const char *path, struct cell_buf *out, int flags)
 {
 	char chunk[8192];
+	struct stat st;
 	int fd, err = 0;
 	ssize_t r;
 
 	cell_buf_reset(out);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 	if (fd < 0)
 		return -errno;
+	/* With O_NONBLOCK a planted FIFO or device must not be read. */
+	if ((flags & O_NONBLOCK) && (fstat(fd, &st) < 0 ||
+				     !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -EINVAL;
+	}
 	for (;;) {
 		r = read(fd, chunk, sizeof chunk);
 		if (r < 0) {
@@ -144,4 +168,14 @@ int fs_read_file(const char *path, struct cell_buf *out)
 	}
 	close(fd);
 	return err;
+}
+
+int fs_read_file(const char *path, struct cell_buf *out)
+{
+	return read_file(path, out, 0);
+}
+
+int fs_read_regular(const char *path, struct cell_buf *out)
+{
+	return read_file(path, out, O_NOFOLLOW | O_NONBLOCK);
 }

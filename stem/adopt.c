@@ -78,7 +78,7 @@ static void adopt_one(struct stem *stem, const char *name)
 	int pidfd, err;
 
 	if (cell_home_path(&stem->home, path, sizeof path, "run/%s.json",
-			   name) || fs_read_file(path, &buf))
+			   name) || fs_read_regular(path, &buf))
 		goto out;
 	st = cJSON_ParseWithOpts(cell_buf_str(&buf), NULL, 1);
 	if (!st)

@@ -2,8 +2,8 @@
  * runstate.c - run/NAME.json and run/NAME.pid, so `cell ps` answers with
  * the stem down and a restarted stem can adopt running cells.
  *
- * Written with temp file + rename (a reader sees the old file or the new
- * one) but without fsync: this is runtime state, meaningless after a
+ * Written with a unique temp file + rename (a reader sees the old file or
+ * the new one; nothing planted in run/ is followed) but without fsync: this is runtime state, meaningless after a
  * reboot. Creating and renaming files is slow on some filesystems (about
  * 0.3 ms each here), so the supervisor coalesces the writes of
  * transitions that follow each other closely (starting -> running) and
@@ -16,32 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "stem.h"
-
-static int write_replace(const char *path, const char *data, size_t len)
-{
-	char tmp[CELL_PATH_MAX];
-	ssize_t w;
-	int fd, err = 0;
-
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	w = write(fd, data, len);
-	if (w < 0)
-		err = -errno;
-	else if ((size_t)w != len)
-		err = -EIO;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
 
 /* {"value": v, "by": "cgroup1"}, for a limit the spec sets. */
 static int add_limit(cJSON *limits, const char *key, double value,
@@ -218,7 +194,7 @@ int runstate_write(const struct stem *stem, struct stem_cell *cell)
 	err = cell_home_path(&stem->home, path, sizeof path, "run/%s.json",
 			     cell->name);
 	if (!err)
-		err = write_replace(path, text, strlen(text));
+		err = fs_write_replace(path, text, strlen(text), 0644);
 	free(text);
 	if (err)
 		return err;
@@ -234,7 +210,7 @@ int runstate_write(const struct stem *stem, struct stem_cell *cell)
 	if (err)
 		return err;
 	n = snprintf(pid, sizeof pid, "%d\n", (int)cell->proc.pid);
-	err = write_replace(path, pid, (size_t)n);
+	err = fs_write_replace(path, pid, (size_t)n, 0644);
 	if (!err)
 		cell->pid_written = cell->proc.pid;
 	return err;

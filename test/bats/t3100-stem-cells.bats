@@ -235,3 +235,27 @@ rawcall() {
 	assert_output stopped
 	[ ! -e "$CELL_HOME/run/flaky.sock" ]
 }
+
+@test "a symlink planted in run/ at the old temp names is not followed" {
+	put_cell echo
+	start_stem
+	printf 'precious\n' >"$BATS_TEST_TMPDIR/victim"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$CELL_HOME/run/echo.json.tmp"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$CELL_HOME/run/echo.pid.tmp"
+	run germinate echo
+	assert_line --index 0 --partial '"ok":true'
+	wait_for state_is echo running
+	pid_of echo >/dev/null
+	run cat "$BATS_TEST_TMPDIR/victim"
+	assert_output precious
+	[ -L "$CELL_HOME/run/echo.json.tmp" ]
+	[ ! -L "$CELL_HOME/run/echo.json" ]
+}
+
+@test "a run/NAME.json that is a symlink is not read" {
+	mkdir -p -m 0700 "$CELL_HOME/run"
+	printf '{"state":"running","pid":1,"restarts":0}\n' >"$BATS_TEST_TMPDIR/echo.json"
+	ln -s "$BATS_TEST_TMPDIR/echo.json" "$CELL_HOME/run/echo.json"
+	run bash -c 'cell ps --json | jq -r ".[0].state, .[0].cause"'
+	assert_output "$(printf '%s\n' unknown 'cannot read run/echo.json: Too many levels of symbolic links')"
+}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -26,7 +27,10 @@ enum { REPLY_NOW, REPLY_LATER };
  * Who may use an op: any peer, or only one running as the stem's own
  * uid. stem.sock is 0666 and bound into every cell (cells germinate each
  * other), so a cell, whose uid is never the stem's, must not stop other
- * cells or read their state: SO_PEERCRED decides.
+ * cells or read their state: SO_PEERCRED decides. The cells of a stem
+ * that is not root run as the stem's own uid, mapped 1:1 in a user
+ * namespace of their own, so the uid alone is not enough: the owner is
+ * also in the stem's user namespace.
  */
 enum { OP_ANY, OP_OWNER };
 
@@ -38,6 +42,24 @@ struct op {
 };
 
 static void process(struct stem_conn *conn);
+
+/*
+ * The peer is the stem's owner: its uid and its user namespace are ours.
+ * The namespace is read from /proc by the pid SO_PEERCRED gave at accept
+ * time, just after connect(); whatever cannot be read is a stranger.
+ */
+static int peer_is_owner(const struct stem *stem, const struct ucred *cred)
+{
+	struct stat self, peer;
+	char path[64];
+
+	if (cred->uid != stem->uid || cred->pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)cred->pid);
+	if (stat("/proc/self/ns/user", &self) < 0 || stat(path, &peer) < 0)
+		return 0;
+	return self.st_dev == peer.st_dev && self.st_ino == peer.st_ino;
+}
 
 static void conn_free(struct stem_conn *conn)
 {
@@ -285,12 +307,17 @@ static void dispatch(struct stem_conn *conn, const char *payload, size_t len)
 		cJSON_Delete(req);
 		return;
 	}
-	if (op->who == OP_OWNER && conn->uid != stem->uid) {
+	if (op->who == OP_OWNER && !conn->owner) {
 		char msg[160];
 
-		snprintf(msg, sizeof msg, "op '%s' refused: uid %u is not the "
-			 "stem's (a cell may only germinate)", op->name,
-			 (unsigned)conn->uid);
+		if (conn->uid != stem->uid)
+			snprintf(msg, sizeof msg, "op '%s' refused: uid %u is "
+				 "not the stem's (a cell may only germinate)",
+				 op->name, (unsigned)conn->uid);
+		else
+			snprintf(msg, sizeof msg, "op '%s' refused: the peer "
+				 "is not in the stem's user namespace (a cell "
+				 "may only germinate)", op->name);
 		stem_log(stem, STEM_LOG_INFO, "%s", msg);
 		conn_error(conn, "denied", msg);
 		cJSON_Delete(req);
@@ -398,8 +425,10 @@ static void on_accept(struct loop *loop, struct loop_fd *w, uint32_t events)
 		/* Unknown credentials count as a stranger's. */
 		conn->uid = (uid_t)-1;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
-			       &credlen) == 0)
+			       &credlen) == 0) {
 			conn->uid = cred.uid;
+			conn->owner = peer_is_owner(stem, &cred);
+		}
 		/* A whole request frame fits; anything larger is refused. */
 		cell_buf_init(&conn->in, CELL_FRAME_HEADER + STEM_CONTROL_MAX);
 		cell_buf_init(&conn->out, 16u << 20);

@@ -108,11 +108,11 @@ int sandbox_fs_open_host(struct sandbox_child *c)
 	if (!rc)
 		rc = add_bind(c, a->path, BIND_RO, 0);
 	if (!rc)
-		rc = add_bind(c, c->run_dir, BIND_RW, 0);
+		rc = add_bind(c, c->run_dir, BIND_RO, 0);
 	if (!rc)
 		rc = add_bind(c, c->state_dir, BIND_RW, 0);
 	if (!rc && a->stem_socket)
-		rc = add_bind(c, a->stem_socket, BIND_RW, 0);
+		rc = add_bind(c, a->stem_socket, BIND_RO, 0);
 	return rc;
 }
 

@@ -93,6 +93,7 @@ struct stem_conn {
 	struct stem_conn *next;
 	int fd;
 	uid_t uid;                   /* the peer's (SO_PEERCRED) */
+	int owner;                   /* our uid, in our user namespace */
 	struct loop_fd w;
 	struct cell_buf in;
 	struct cell_buf out;

@@ -127,3 +127,16 @@ load runtime
 	assert_output "cell-stem: refusing home '$CELL_HOME': owned by uid 4242, not 0"
 	[ ! -e "$CELL_HOME/stem.sock" ]
 }
+
+@test "a peer of the stem's uid in another user namespace may not list" {
+	# What a cell of a stem that is not root is: its uid mapped 1:1.
+	unshare --user --map-current-user true 2>/dev/null ||
+		skip "cannot create a user namespace"
+	start_stem
+	rawclient "$CELL_HOME/stem.sock" </dev/null >/dev/null # compile it
+	run unshare --user --map-current-user \
+		"$BATS_TEST_TMPDIR/rawclient" "$CELL_HOME/stem.sock" < <(frame 0 '{"op":"ps"}')
+	assert_output "$(printf '%s\nEOF' "0 {\"ok\":false,\"error\":\"op 'ps' refused: the peer is not in the stem's user namespace (a cell may only germinate)\",\"code\":\"denied\"}")"
+	run control '{"op":"ps"}'
+	assert_line --index 0 --partial '"ok":true'
+}

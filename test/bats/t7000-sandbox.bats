@@ -67,7 +67,7 @@ teardown() { sandbox_teardown; }
 	run probe hostile "write /usr/x"
 	assert_output "$(printf 'write: Read-only file system\nexit 1')"
 	run probe hostile "write $CELL_HOME/run/x"
-	assert_output "$(printf 'write: Permission denied\nexit 1')"
+	assert_output "$(printf 'write: Read-only file system\nexit 1')"
 	[ ! -e /usr/x ] && [ ! -e "$CELL_HOME/run/x" ]
 	stem_healthy
 }

@@ -171,9 +171,10 @@ int spawn_log_pipe(struct stem_cell *cell)
 int spawn_logger(struct stem *stem, struct stem_cell *cell)
 {
 	pid_t pid;
+	int err;
 
-	if (cell->log_rd < 0)
-		return 0;
+	if (cell->log_rd < 0 || cell->logger.pid)
+		return 0;	/* no pipe, or its logger runs */
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -192,9 +193,17 @@ int spawn_logger(struct stem *stem, struct stem_cell *cell)
 		syscall(SYS_close_range, 3, ~0U, 0);
 		_exit(logger_main(&stem->home, cell->name));
 	}
-	close(cell->log_rd);
-	cell->log_rd = -1;
-	if (watch_child(&cell->logger, pid) < 0)
-		cell->logger.pid = 0; /* it ends at EOF; we cannot reap it early */
-	return 0;
+	/*
+	 * The stem keeps the read end too: should the logger die, the
+	 * cell's writes still have a reader (no SIGPIPE), and the pipe
+	 * buffers them until the next logger takes over.
+	 */
+	err = watch_child(&cell->logger, pid);
+	if (err) {
+		/* Unwatched, we could not replace it when it dies. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		cell->logger.pid = 0;
+	}
+	return err;
 }

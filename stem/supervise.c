@@ -496,23 +496,37 @@ int supervise_watch_proc(struct stem_cell *cell)
 	return loop_fd_watch(&cell->stem->loop, &cell->proc.w, EPOLLIN);
 }
 
+/* A logger that died under its cell is replaced after this long. */
+#define LOGGER_RETRY_MS 200
+
 static void on_logger_exit(struct loop *loop, struct loop_fd *w,
 			   uint32_t ev)
 {
 	struct stem_cell *cell = w->ctx;
 	siginfo_t si;
 
-	(void)loop;
 	(void)ev;
 	memset(&si, 0, sizeof si);
 	waitid(P_PIDFD, (id_t)cell->logger.pidfd, &si, WEXITED | WNOHANG);
 	close_child(cell->stem, &cell->logger);
-	/* Without its reader the pipe is useless: the next start makes a
-	 * new logger. */
-	if (cell->log_wr >= 0 && !cell->proc.pid) {
-		close(cell->log_wr);
-		cell->log_wr = -1;
+	/*
+	 * Killed under a running cell: another logger takes over the pipe
+	 * (the stem holds its read end, so the cell never sees EPIPE). A
+	 * short delay keeps a logger that cannot start from looping.
+	 */
+	if (cell->proc.pid && cell->log_rd >= 0) {
+		stem_log(cell->stem, STEM_LOG_ERROR, "cell '%s': its logger "
+			 "exited; starting another", cell->name);
+		loop_timer_in(loop, &cell->logger_timer, LOGGER_RETRY_MS);
+		return;
 	}
+	/* No cell: the next start makes a new pipe and logger. */
+	if (cell->log_wr >= 0)
+		close(cell->log_wr);
+	cell->log_wr = -1;
+	if (cell->log_rd >= 0)
+		close(cell->log_rd);
+	cell->log_rd = -1;
 }
 
 /*
@@ -529,6 +543,9 @@ static void on_logger_timer(struct loop *loop, struct loop_timer *t)
 		stem_log(cell->stem, STEM_LOG_ERROR,
 			 "cell '%s': cannot start its logger: %s", cell->name,
 			 cell_strerror(err));
+		if (cell->proc.pid)
+			loop_timer_in(loop, &cell->logger_timer,
+				      LOGGER_RETRY_MS);
 		return;
 	}
 	if (cell->logger.pidfd < 0 || cell->logger.w.added)

@@ -92,3 +92,38 @@ load runtime
 	assert_failure 1
 	assert_output --partial "invalid cell name '../x'"
 }
+
+# logger_of: the stem's children that are its own program: the loggers.
+loggers() {
+	local stem c
+	stem=$(cat "$CELL_HOME/stem.pid")
+	for c in $(cat /proc/"$stem"/task/*/children); do
+		[ "$(readlink "/proc/$c/exe")" = "$(readlink "/proc/$stem/exe")" ] &&
+			echo "$c"
+	done
+	return 0
+}
+
+@test "a cell whose logger is killed keeps its process and its log" {
+	put_cell echo
+	start_stem
+	run cell call echo one
+	assert_output "echo:one"
+	wait_for grep -q 'got 3 bytes' "$CELL_HOME/logs/echo.log"
+	pid=$(pid_of echo)
+	logger=$(loggers)
+	[ -n "$logger" ]
+	kill -9 "$logger"
+	wait_for grep -q "cell 'echo': its logger exited; starting another" "$CELL_HOME/logs/stem.log"
+	run cell call echo hello!
+	assert_output "echo:hello!"
+	run cell call echo twelve-bytes
+	assert_output "echo:twelve-bytes"
+	wait_for grep -q 'got 12 bytes' "$CELL_HOME/logs/echo.log"
+	run grep -c 'got 6 bytes' "$CELL_HOME/logs/echo.log"
+	assert_output 1
+	[ "$(pid_of echo)" = "$pid" ]
+	run loggers
+	refute_output "$logger"
+	[ -n "$output" ]
+}

@@ -102,9 +102,19 @@ static void adopt_one(struct stem *stem, const char *name)
 	if (cJSON_IsString(v) && dna_hash_valid(v->valuestring))
 		snprintf(hash, sizeof hash, "%s", v->valuestring);
 	recorded_cgroups(stem, name, st, &cg);
-	/* The pid alone may have been reused: its start time must match. */
-	if (pid > 0 && proc_stat_read(pid, &ps) == 0 && ps.state != 'Z' &&
-	    ps.starttime == starttime && (pidfd = sys_pidfd_open(pid)) >= 0) {
+	/*
+	 * The pid alone may have been reused: its start time must match.
+	 * The pidfd comes first, so the process it names is the one whose
+	 * start time we read, if it is still alive after the reading.
+	 */
+	pidfd = pid > 0 ? sys_pidfd_open(pid) : -1;
+	if (pidfd >= 0 && !(proc_stat_read(pid, &ps) == 0 && ps.state != 'Z' &&
+			    ps.starttime == starttime &&
+			    sys_pidfd_send_signal(pidfd, 0) == 0)) {
+		close(pidfd);
+		pidfd = -1;
+	}
+	if (pidfd >= 0) {
 		supervise_load_dna(cell);
 		if (hash[0])
 			memcpy(cell->hash, hash, sizeof cell->hash);

@@ -259,3 +259,21 @@ rawcall() {
 	run bash -c 'cell ps --json | jq -r ".[0].state, .[0].cause"'
 	assert_output "$(printf '%s\n' unknown 'cannot read run/echo.json: Too many levels of symbolic links')"
 }
+
+@test "a recorded pid now running with another start time is not adopted" {
+	put_cell echo
+	mkdir -p -m 0700 "$CELL_HOME/run"
+	sleep 1000 &
+	other=$!
+	track_pid "$other"
+	printf '{"state":"running","pid":%d,"starttime":1,"restarts":0}\n' "$other" >"$CELL_HOME/run/echo.json"
+	printf '%d\n' "$other" >"$CELL_HOME/run/echo.pid"
+	start_stem
+	run grep -c "adopted cell 'echo'" "$CELL_HOME/logs/stem.log"
+	assert_output 0
+	[ ! -e "$CELL_HOME/run/echo.pid" ]
+	kill -0 "$other"
+	run germinate echo
+	assert_line --index 0 --partial '"started":true'
+	[ "$(pid_of echo)" != "$other" ]
+}

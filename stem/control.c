@@ -107,8 +107,13 @@ static int conn_flush(struct stem_conn *conn)
 		conn_free(conn);
 		return -1;
 	}
-	/* After EOF only a hangup matters (reported whatever we ask). */
-	want = conn->out.len ? EPOLLOUT : conn->eof ? 0 : EPOLLIN;
+	/*
+	 * After EOF only a hangup matters (reported whatever we ask); with
+	 * a full input buffer (requests queued behind a stop) we read no
+	 * more until process() drains it.
+	 */
+	want = conn->out.len ? EPOLLOUT :
+	       conn->eof || conn->in.len >= conn->in.max ? 0 : EPOLLIN;
 	if (want != conn->w.events &&
 	    loop_fd_watch(&stem->loop, &conn->w, want) < 0) {
 		conn_free(conn);
@@ -383,8 +388,10 @@ static void on_conn(struct loop *loop, struct loop_fd *w, uint32_t events)
 	if (events & EPOLLIN && !conn->closing && !conn->eof) {
 		size_t room = conn->in.max - conn->in.len;
 
-		r = read(conn->fd, buf, room < sizeof buf ? room : sizeof buf);
-		if (r < 0 && errno != EAGAIN && errno != EINTR) {
+		/* read(fd, buf, 0) would return 0: not an EOF. */
+		r = room ? read(conn->fd, buf, room < sizeof buf ? room :
+				sizeof buf) : -1;
+		if (r < 0 && room && errno != EAGAIN && errno != EINTR) {
 			conn_free(conn);
 			return;
 		}

@@ -277,3 +277,27 @@ rawcall() {
 	assert_line --index 0 --partial '"started":true'
 	[ "$(pid_of echo)" != "$other" ]
 }
+
+@test "requests queued behind a stop beyond the input buffer are all answered" {
+	local i
+	put_cell slow "" -DSLOW_MS=1500
+	start_stem
+	germinate slow
+	rawcall slow inflight >/dev/null &
+	wait_for grep -q 'got 8 bytes' "$CELL_HOME/logs/slow.log"
+	# The stop waits for the request in flight; 4096 version requests
+	# behind it (86 KB) fill the stem's 64 KiB input buffer meanwhile.
+	frame 0 '{"op":"version"}' >"$BATS_TEST_TMPDIR/reqs"
+	for i in $(seq 12); do
+		cat "$BATS_TEST_TMPDIR/reqs" "$BATS_TEST_TMPDIR/reqs" >"$BATS_TEST_TMPDIR/reqs2"
+		mv "$BATS_TEST_TMPDIR/reqs2" "$BATS_TEST_TMPDIR/reqs"
+	done
+	{ frame 0 '{"op":"stop","name":"slow"}'; cat "$BATS_TEST_TMPDIR/reqs"; } |
+		rawclient "$CELL_HOME/stem.sock" >"$BATS_TEST_TMPDIR/out"
+	run head -n 1 "$BATS_TEST_TMPDIR/out"
+	assert_output '0 {"ok":true}'
+	run grep -c '"version"' "$BATS_TEST_TMPDIR/out"
+	assert_output 4096
+	run tail -n 1 "$BATS_TEST_TMPDIR/out"
+	assert_output EOF
+}

@@ -78,11 +78,16 @@ static void adopt_one(struct stem *stem, const char *name)
 	int pidfd, err;
 
 	if (cell_home_path(&stem->home, path, sizeof path, "run/%s.json",
-			   name) || fs_read_regular(path, &buf))
+			   name))
 		goto out;
-	st = cJSON_ParseWithOpts(cell_buf_str(&buf), NULL, 1);
-	if (!st)
+	if (fs_read_regular(path, &buf) ||
+	    !(st = cJSON_ParseWithOpts(cell_buf_str(&buf), NULL, 1))) {
+		/* Nothing to adopt by: its pid file is as stale. */
+		stem_log(stem, STEM_LOG_ERROR, "cannot adopt cell '%s': "
+			 "unreadable run/%s.json", name, name);
+		runstate_remove_pid(stem, name);
 		goto out;
+	}
 	cell = supervise_new_cell(stem, name);
 	if (!cell)
 		goto out;

@@ -301,3 +301,13 @@ rawcall() {
 	run tail -n 1 "$BATS_TEST_TMPDIR/out"
 	assert_output EOF
 }
+
+@test "an unparsable run/NAME.json does not keep its stale pid file" {
+	mkdir -p -m 0700 "$CELL_HOME/run"
+	printf '{"state":' >"$CELL_HOME/run/echo.json"
+	printf '999999\n' >"$CELL_HOME/run/echo.pid"
+	start_stem
+	[ ! -e "$CELL_HOME/run/echo.pid" ]
+	run grep -c "cannot adopt cell 'echo': unreadable run/echo.json\$" "$CELL_HOME/logs/stem.log"
+	assert_output 1
+}

@@ -13,12 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "stem.h"
+
+/* How long stem.sock goes unwatched when no descriptor is left. */
+#define ACCEPT_PAUSE_MS 100
 
 /* A handler's outcome. */
 enum { REPLY_NOW, REPLY_LATER };
@@ -409,6 +413,43 @@ static void on_conn(struct loop *loop, struct loop_fd *w, uint32_t events)
 	conn_flush(conn);
 }
 
+/*
+ * Out of descriptors, the pending client would stay readable on the
+ * level-triggered listener and on_accept would spin: accept it with the
+ * descriptor we kept in reserve and close it (the client sees EOF).
+ * Returns 1 if one was shed, 0 if that was not possible.
+ */
+static int shed(struct stem *stem)
+{
+	int fd;
+
+	if (stem->spare_fd < 0)
+		return 0;
+	close(stem->spare_fd);
+	fd = accept4(stem->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	stem->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	stem_log(stem, STEM_LOG_ERROR, "out of file descriptors: "
+		 "control connection refused");
+	return fd >= 0;
+}
+
+/* Without a spare: stop watching stem.sock for a moment instead. */
+static void pause_accept(struct stem *stem)
+{
+	loop_fd_unwatch(&stem->loop, &stem->ctl_w);
+	loop_timer_in(&stem->loop, &stem->accept_timer, ACCEPT_PAUSE_MS);
+}
+
+static void on_accept_timer(struct loop *loop, struct loop_timer *t)
+{
+	struct stem *stem = t->ctx;
+
+	if (loop_fd_watch(loop, &stem->ctl_w, EPOLLIN) < 0)
+		pause_accept(stem);
+}
+
 static void on_accept(struct loop *loop, struct loop_fd *w, uint32_t events)
 {
 	struct stem *stem = w->ctx;
@@ -418,10 +459,22 @@ static void on_accept(struct loop *loop, struct loop_fd *w, uint32_t events)
 	int fd;
 
 	(void)events;
-	while ((fd = accept4(stem->ctl_fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	if (stem->spare_fd < 0)
+		stem->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (;;) {
+		fd = accept4(stem->ctl_fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && errno == EINTR)
+			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			if (shed(stem))
+				continue;
+			pause_accept(stem);
+		}
+		if (fd < 0)
+			return;
 		/* Over the limit the client sees EOF, never a hang. */
-		conn = stem->nconns < STEM_CONN_MAX ?
+		conn = stem->nconns < stem->conn_max ?
 		       calloc(1, sizeof *conn) : NULL;
 		if (!conn) {
 			close(fd);
@@ -454,6 +507,7 @@ static void on_accept(struct loop *loop, struct loop_fd *w, uint32_t events)
 int control_listen(struct stem *stem)
 {
 	char path[CELL_PATH_MAX];
+	struct rlimit rl;
 	int fd, err;
 
 	err = cell_home_path(&stem->home, path, sizeof path, "stem.sock");
@@ -466,6 +520,13 @@ int control_listen(struct stem *stem)
 		return fd;
 	stem->ctl_fd = fd;
 	loop_fd_init(&stem->ctl_w, fd, on_accept, stem);
+	loop_timer_init(&stem->accept_timer, on_accept_timer, stem);
+	/* Half the descriptors at most; the rest are the cells'. */
+	stem->conn_max = STEM_CONN_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur / 2 < stem->conn_max)
+		stem->conn_max = (unsigned)(rl.rlim_cur / 2);
+	stem->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* accept4 must not block: the control socket is ours alone. */
 	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
 		return -errno;
@@ -501,5 +562,9 @@ void control_close_all(struct stem *stem)
 		loop_fd_unwatch(&stem->loop, &stem->ctl_w);
 		close(stem->ctl_fd);
 		stem->ctl_fd = -1;
+		loop_timer_cancel(&stem->loop, &stem->accept_timer);
 	}
+	if (stem->spare_fd >= 0)
+		close(stem->spare_fd);
+	stem->spare_fd = -1;
 }

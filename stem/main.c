@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -251,6 +252,23 @@ static mode_t make_dirs(struct stem *stem)
 	return old;
 }
 
+/*
+ * Every control connection and every cell costs the stem descriptors,
+ * and the usual soft limit (1024) is only kept low for select() users:
+ * take the hard limit. Cells whose manifest sets no limits.nofile
+ * inherit it. A failure leaves the old limit (control_listen sizes the
+ * connection cap by whatever we have).
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void write_pid(struct stem *stem)
 {
 	char path[CELL_PATH_MAX], buf[32];
@@ -333,7 +351,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	memset(&stem, 0, sizeof stem);
-	stem.lock_fd = stem.ctl_fd = stem.sig_fd = -1;
+	stem.lock_fd = stem.ctl_fd = stem.sig_fd = stem.spare_fd = -1;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
@@ -384,6 +402,7 @@ int main(int argc, char **argv)
 		fail("cannot locate '%s'", "stem.sock", err);
 	stem.grace_ms = env_ms("CELL_STEM_GRACE_MS", 5000);
 	stem.backoff_base_ms = env_ms("CELL_STEM_BACKOFF_MS", 100);
+	raise_nofile();
 	old_mode = make_dirs(&stem);
 	take_lock(&stem);
 	if (daemon)

@@ -120,6 +120,9 @@ struct stem {
 	int lock_fd;
 	int ctl_fd;
 	struct loop_fd ctl_w;
+	int spare_fd;                /* reserved: sheds a client at EMFILE */
+	unsigned conn_max;           /* control connections at once */
+	struct loop_timer accept_timer; /* watches stem.sock again */
 	int sig_fd;
 	struct loop_fd sig_w;
 	struct stem_cell *cells;

@@ -140,3 +140,47 @@ load runtime
 	run control '{"op":"ps"}'
 	assert_line --index 0 --partial '"ok":true'
 }
+
+version_ok() {
+	control '{"op":"version"}' | grep -q '"ok":true'
+}
+
+@test "with few descriptors, held connections do not block the stem" {
+	(ulimit -n 64 && start_stem)
+	cc -O1 -o "$BATS_TEST_TMPDIR/holdconns" "$CELLS_SRC/holdconns.c"
+	rawclient "$CELL_HOME/stem.sock" </dev/null >/dev/null # compile it
+	mkfifo "$BATS_TEST_TMPDIR/hold"
+	"$BATS_TEST_TMPDIR/holdconns" "$CELL_HOME/stem.sock" 200 \
+		<"$BATS_TEST_TMPDIR/hold" >"$BATS_TEST_TMPDIR/held" &
+	track_pid $!
+	exec 7>"$BATS_TEST_TMPDIR/hold"
+	wait_for grep -qx 200 "$BATS_TEST_TMPDIR/held"
+	# Every slot taken: refused at once with EOF, not left waiting.
+	run timeout 10 "$BATS_TEST_TMPDIR/rawclient" "$CELL_HOME/stem.sock" < <(frame 0 '{"op":"version"}')
+	assert_output EOF
+	exec 7>&-
+	wait_for version_ok
+	run control '{"op":"version"}'
+	assert_line --index 0 --partial '"ok":true'
+}
+
+@test "out of descriptors, the stem sheds clients instead of spinning" {
+	# 16 descriptors: fewer than the stem's own plus its 8 connections.
+	(ulimit -n 16 && start_stem)
+	stem=$(cat "$CELL_HOME/stem.pid")
+	cc -O1 -o "$BATS_TEST_TMPDIR/holdconns" "$CELLS_SRC/holdconns.c"
+	mkfifo "$BATS_TEST_TMPDIR/hold"
+	"$BATS_TEST_TMPDIR/holdconns" "$CELL_HOME/stem.sock" 50 \
+		<"$BATS_TEST_TMPDIR/hold" >"$BATS_TEST_TMPDIR/held" &
+	track_pid $!
+	exec 7>"$BATS_TEST_TMPDIR/hold"
+	wait_for grep -qx 50 "$BATS_TEST_TMPDIR/held"
+	wait_for grep -q "out of file descriptors: control connection refused" "$CELL_HOME/logs/stem.log"
+	sleep 1
+	# A spinning listener would have burnt about a second of CPU
+	# (100 ticks); an idle stem, almost none.
+	run awk '{ print ($14 + $15 < 50) ? "idle" : "busy " $14 + $15 }' "/proc/$stem/stat"
+	assert_output idle
+	exec 7>&-
+	wait_for version_ok
+}

@@ -304,6 +304,17 @@ static void close_child(struct stem *stem, struct stem_child *c)
 	c->pid = 0;
 }
 
+/* Both ends: the next start makes a new pipe and logger. */
+static void close_log_pipe(struct stem_cell *cell)
+{
+	if (cell->log_wr >= 0)
+		close(cell->log_wr);
+	cell->log_wr = -1;
+	if (cell->log_rd >= 0)
+		close(cell->log_rd);
+	cell->log_rd = -1;
+}
+
 static void finish_stop(struct stem_cell *cell)
 {
 	struct stem *stem = cell->stem;
@@ -311,12 +322,7 @@ static void finish_stop(struct stem_cell *cell)
 	close_listen(cell, 1);
 	persist_now(cell);
 	/* The logger ends at EOF, once the last writer is gone. */
-	if (cell->log_wr >= 0)
-		close(cell->log_wr);
-	cell->log_wr = -1;
-	if (cell->log_rd >= 0)
-		close(cell->log_rd);
-	cell->log_rd = -1;
+	close_log_pipe(cell);
 	loop_timer_cancel(&stem->loop, &cell->logger_timer);
 	loop_timer_cancel(&stem->loop, &cell->timer);
 	stem_log(stem, STEM_LOG_INFO, "cell '%s' stopped", cell->name);
@@ -520,13 +526,7 @@ static void on_logger_exit(struct loop *loop, struct loop_fd *w,
 		loop_timer_in(loop, &cell->logger_timer, LOGGER_RETRY_MS);
 		return;
 	}
-	/* No cell: the next start makes a new pipe and logger. */
-	if (cell->log_wr >= 0)
-		close(cell->log_wr);
-	cell->log_wr = -1;
-	if (cell->log_rd >= 0)
-		close(cell->log_rd);
-	cell->log_rd = -1;
+	close_log_pipe(cell);	/* no cell to write into it */
 }
 
 /*

@@ -139,18 +139,6 @@ static int listen_fds(void)
 	return 3;
 }
 
-/* Is something accepting on path? 1 yes, 0 no (stale), -errno. */
-static int socket_live(const char *path)
-{
-	int fd = unixsock_connect(path);
-
-	if (fd >= 0) {
-		close(fd);
-		return 1;
-	}
-	return fd == -ECONNREFUSED ? 0 : fd;
-}
-
 /*
  * Takes run/NAME.lock for as long as we listen, so that two servers of one
  * name cannot both find the socket stale (a fresh one refuses connections
@@ -186,10 +174,9 @@ static int lock_name(struct server *srv, const struct cell_home *home,
 static int bind_socket(struct server *srv, const char *name)
 {
 	struct cell_home home;
-	struct sockaddr_un sa;
 	char run[CELL_PATH_MAX];
 	struct stat st;
-	int fd, err, live;
+	int fd, err;
 
 	err = cell_home_init(&home, NULL);
 	if (err)
@@ -207,41 +194,18 @@ static int bind_socket(struct server *srv, const char *name)
 	err = lock_name(srv, &home, name);
 	if (err)
 		return err;
-	err = unixsock_addr(&sa, srv->path);
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = unixsock_listen(srv->path, SOCK_NONBLOCK, 0, SOMAXCONN);
 	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		err = -errno;
-		if (err != -EADDRINUSE)
-			goto fail;
-		live = socket_live(srv->path);
-		if (live != 0) {
-			err = live > 0 ? -EADDRINUSE : live;
-			goto fail;
-		}
-		if (unlink(srv->path) < 0 && errno != ENOENT) {
-			err = -errno;
-			goto fail;
-		}
-		if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-			err = -errno;
-			goto fail;
-		}
-	}
-	if (listen(fd, SOMAXCONN) < 0 || stat(srv->path, &st) < 0) {
+		return fd;
+	if (stat(srv->path, &st) < 0) {
 		err = -errno;
 		unlink(srv->path);
-		goto fail;
+		close(fd);
+		return err;
 	}
 	srv->dev = st.st_dev;
 	srv->ino = st.st_ino;
 	return fd;
-fail:
-	close(fd);
-	return err;
 }
 
 static int ep_set(struct server *srv, int op, int fd, void *ptr, uint32_t ev)

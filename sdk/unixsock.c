@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "unixsock.h"
@@ -38,4 +39,65 @@ int unixsock_connect(const char *path)
 		return r;
 	}
 	return fd;
+}
+
+/*
+ * 1 if something listens at sa, 0 if the file is stale, -errno. The probe
+ * is non-blocking: a full backlog (EAGAIN) still means a live listener,
+ * and must not stall the caller (the stem's loop among them).
+ */
+static int unixsock_live(const struct sockaddr_un *sa)
+{
+	int fd, r;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
+	if (r == 0 || errno == EAGAIN)
+		r = 1;
+	else if (errno == ECONNREFUSED || errno == ENOENT)
+		r = 0;
+	else
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int unixsock_listen(const char *path, int flags, mode_t mode, int backlog)
+{
+	struct sockaddr_un sa;
+	int fd, err, tries;
+
+	err = unixsock_addr(&sa, path);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+	if (fd < 0)
+		return -errno;
+	for (tries = 0; tries < 2; tries++) {
+		if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+			break;
+		err = -errno;
+		if (err != -EADDRINUSE || tries)
+			goto fail;
+		err = unixsock_live(&sa);
+		if (err == 1)
+			err = -EADDRINUSE;
+		if (err)
+			goto fail;
+		if (unlink(path) < 0 && errno != ENOENT) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	if ((mode && chmod(path, mode) < 0) || listen(fd, backlog) < 0) {
+		err = -errno;
+		unlink(path);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return err;
 }

@@ -4,6 +4,7 @@
 #ifndef CELL_UNIXSOCK_H
 #define CELL_UNIXSOCK_H
 
+#include <sys/types.h>
 #include <sys/un.h>
 
 /*
@@ -16,5 +17,13 @@ int unixsock_addr(struct sockaddr_un *sa, const char *path);
  * Returns the fd, or -errno (-ENOENT, -ECONNREFUSED: nobody there).
  */
 int unixsock_connect(const char *path);
+/*
+ * Binds and listens on path: a stream socket, close-on-exec, plus flags
+ * (SOCK_NONBLOCK or 0). A socket file nobody listens on (a dead owner's
+ * leftover) is replaced; a live one is -EADDRINUSE. mode, when not 0, is
+ * set on the file before listen(), so nobody connects under another mode.
+ * Returns the fd or -errno (-ENAMETOOLONG when path does not fit).
+ */
+int unixsock_listen(const char *path, int flags, mode_t mode, int backlog);
 
 #endif

@@ -31,5 +31,10 @@ int cmd_stop(int argc, char **argv);
  * when it cannot. Shared by every command that touches the home.
  */
 void cli_home(struct cell_home *home);
+/*
+ * Dies with the name rule unless name is a valid cell name: the one
+ * message for a bad NAME argument, checked before it touches a path.
+ */
+void cli_need_name(const char *name);
 
 #endif

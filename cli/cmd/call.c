@@ -40,9 +40,7 @@ int cmd_call(int argc, char **argv)
 		die_usage("see 'cell call --help'",
 			  "cell call needs NAME and at most one DATA");
 	name = argv[0];
-	if (!cell_name_valid(name))
-		die("invalid cell name '%s' (must match %s)", name,
-		    CELL_NAME_RULE);
+	cli_need_name(name);
 	if (n == 2 && !strcmp(argv[1], "-"))
 		read_stdin(&req);
 	else if (n == 2 && cell_buf_addstr(&req, argv[1]) < 0)

@@ -53,9 +53,7 @@ int cmd_germinate(int argc, char **argv)
 		die_usage("see 'cell germinate --help'",
 			  "cell germinate needs at least one NAME");
 	for (i = 0; i < n; i++)
-		if (!cell_name_valid(argv[i]))
-			die("invalid cell name '%s' (must match %s)", argv[i],
-			    CELL_NAME_RULE);
+		cli_need_name(argv[i]);
 	cli_home(&home);
 	fd = stem_connect(&home);
 	if (fd < 0)

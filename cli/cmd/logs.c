@@ -167,9 +167,7 @@ int cmd_logs(int argc, char **argv)
 	if (parse_options(argc, argv, opts, usage) != 1)
 		die_usage("see 'cell logs --help'", "cell logs needs one NAME");
 	name = argv[0];
-	if (!cell_name_valid(name))
-		die("invalid cell name '%s' (must match %s)", name,
-		    CELL_NAME_RULE);
+	cli_need_name(name);
 	cli_home(&home);
 	snprintf(file, sizeof file, "%s.log", name);
 	if (cell_home_path(&home, dir, sizeof dir, "logs") ||

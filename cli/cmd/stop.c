@@ -198,9 +198,7 @@ int cmd_stop(int argc, char **argv)
 		die_usage("see 'cell stop --help'",
 			  "cell stop needs NAME... or --all (not both)");
 	for (i = 0; i < n; i++)
-		if (!cell_name_valid(argv[i]))
-			die("invalid cell name '%s' (must match %s)", argv[i],
-			    CELL_NAME_RULE);
+		cli_need_name(argv[i]);
 	cli_home(&home);
 	a.home = &home;
 	a.fd = stem_running(&home);
